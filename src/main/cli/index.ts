@@ -1,0 +1,33 @@
+// The `sqlstill` command line. Every command drives the same headless core as the desktop app.
+import { Command, CommanderError } from 'commander'
+import { appVersion } from './context'
+import { reportError } from './output'
+import { register as registerDatabase } from './commands/database'
+import { register as registerServe } from './commands/serve'
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('sqlstill')
+    .description('Offline SQL assistant with local distillation')
+    .version(appVersion())
+    .showHelpAfterError()
+    .exitOverride()
+  registerDatabase(program)
+  registerServe(program)
+  return program
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv)
+    return 0
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    return reportError(err)
+  }
+}
+
+// `serve` keeps running; every other command exits with its code when done.
+main(process.argv).then((code) => {
+  if (code !== 0) process.exit(code)
+})

@@ -1,0 +1,178 @@
+// The one implementation of the API contract. Both shells (Electron IPC, the web host) and the tests
+// drive exactly this object; only the shell-specific bits (a native file dialog) are injected.
+import { existsSync, statSync } from 'node:fs'
+import { basename, resolve } from 'node:path'
+import type { AppInfo, DatabaseInfo, RecentDatabase } from '../../../shared/api'
+import { SqlstillError } from '../../../shared/errors'
+import { normalizeSettings, type Settings } from '../../../shared/settings'
+import { openDatabase, type DatabaseHandle } from '../db'
+import { demoDatabasePath } from '../platform/paths'
+import type { KeyValueStore } from '../settings/keyValueStore'
+import type { ApiHandlers } from './dispatch'
+import { EventBus } from './events'
+
+const RECENT_KEY = 'recentDatabases'
+const SETTINGS_KEY = 'settings'
+const MAX_RECENT = 15
+
+export interface CoreServiceOptions {
+  shell: AppInfo['shell']
+  version: string
+  dataDir: string
+  store: KeyValueStore
+  /** Shell-provided native "open file" dialog; absent in browser mode. */
+  pickDatabaseFile?: () => Promise<string | null>
+  demoDatabase?: string
+}
+
+interface OpenEntry {
+  handle: DatabaseHandle
+  info: DatabaseInfo
+}
+
+export class CoreService {
+  readonly events = new EventBus()
+  readonly handlers: ApiHandlers
+  private readonly open = new Map<string, OpenEntry>()
+  /** queryId → database id, so `db.cancel` can find the running query. */
+  private readonly runningQueries = new Map<string, string>()
+
+  constructor(private readonly options: CoreServiceOptions) {
+    this.handlers = this.createHandlers()
+  }
+
+  get settings(): Settings {
+    return normalizeSettings(this.options.store.get(SETTINGS_KEY))
+  }
+
+  /** Opens (or returns the already-open handle of) a database file. */
+  async openDatabase(path: string): Promise<DatabaseInfo> {
+    const absolute = resolve(path)
+    for (const entry of this.open.values()) if (entry.info.path === absolute) return entry.info
+    const handle = await openDatabase(absolute)
+    let schema
+    try {
+      schema = await handle.schema()
+    } catch (err) {
+      await handle.close().catch(() => undefined)
+      throw err
+    }
+    const info: DatabaseInfo = {
+      id: handle.id,
+      path: handle.path,
+      name: handle.name,
+      sizeBytes: handle.sizeBytes,
+      tableCount: schema.tables.filter((t) => t.kind !== 'view').length,
+      viewCount: schema.tables.filter((t) => t.kind === 'view').length,
+      isDemo: handle.path === resolve(this.demoPath),
+      openedAt: new Date().toISOString(),
+    }
+    this.open.set(handle.id, { handle, info })
+    this.rememberRecent(info)
+    this.events.emit('db.opened', info)
+    return info
+  }
+
+  handle(dbId: string): DatabaseHandle {
+    const entry = this.open.get(dbId)
+    if (!entry) throw new SqlstillError('NOT_FOUND', `No open database with id "${dbId}" (it may have been closed).`)
+    return entry.handle
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.allSettled([...this.open.values()].map((e) => e.handle.close()))
+    this.open.clear()
+  }
+
+  private get demoPath(): string {
+    return this.options.demoDatabase ?? demoDatabasePath()
+  }
+
+  private recent(): RecentDatabase[] {
+    const stored = this.options.store.get<RecentDatabase[]>(RECENT_KEY)
+    if (!Array.isArray(stored)) return []
+    return stored
+      .filter((r) => r && typeof r.path === 'string')
+      .map((r) => ({ path: r.path, name: r.name ?? basename(r.path), openedAt: r.openedAt ?? '', exists: existsSync(r.path) }))
+  }
+
+  private rememberRecent(info: DatabaseInfo): void {
+    const next = [
+      { path: info.path, name: info.name, openedAt: info.openedAt, exists: true },
+      ...this.recent().filter((r) => r.path !== info.path),
+    ].slice(0, MAX_RECENT)
+    this.options.store.set(RECENT_KEY, next.map(({ exists: _exists, ...r }) => r))
+    this.events.emit('recent.changed', next)
+  }
+
+  private createHandlers(): ApiHandlers {
+    return {
+      'app.info': async () => ({
+        name: 'sqlstill',
+        version: this.options.version,
+        shell: this.options.shell,
+        platform: process.platform,
+        capabilities: { nativeFileDialog: Boolean(this.options.pickDatabaseFile) },
+        demoDatabasePath: this.demoPath,
+        dataDir: this.options.dataDir,
+      }),
+      'db.open': async ({ path }) => {
+        if (!existsSync(path)) throw new SqlstillError('NOT_FOUND', `No such file: ${path}`, { path })
+        if (statSync(path).isDirectory())
+          throw new SqlstillError('NOT_A_DATABASE', `${path} is a folder, not a SQLite database file.`, { path })
+        return this.openDatabase(path)
+      },
+      'db.openDemo': async () => {
+        if (!existsSync(this.demoPath))
+          throw new SqlstillError('NOT_FOUND', `The demo database is missing (${this.demoPath}); run "npm run demo-db".`)
+        return this.openDatabase(this.demoPath)
+      },
+      'db.close': async ({ dbId }) => {
+        const entry = this.open.get(dbId)
+        if (!entry) return { closed: false }
+        this.open.delete(dbId)
+        await entry.handle.close()
+        this.events.emit('db.closed', { dbId })
+        return { closed: true }
+      },
+      'db.list': async () => [...this.open.values()].map((e) => e.info),
+      'db.recent': async () => this.recent(),
+      'db.forgetRecent': async ({ path }) => {
+        const next = this.recent().filter((r) => r.path !== path)
+        this.options.store.set(RECENT_KEY, next.map(({ exists: _exists, ...r }) => r))
+        this.events.emit('recent.changed', next)
+        return next
+      },
+      'db.schema': async ({ dbId }) => this.handle(dbId).schema(),
+      'db.query': async ({ dbId, sql, queryId, timeoutMs, maxRows }) => {
+        const handle = this.handle(dbId)
+        const settings = this.settings
+        if (queryId) this.runningQueries.set(queryId, dbId)
+        try {
+          return await handle.query(sql, {
+            queryId,
+            timeoutMs: timeoutMs ?? settings.queryTimeoutMs,
+            maxRows: maxRows ?? settings.rowCap,
+          })
+        } finally {
+          if (queryId) this.runningQueries.delete(queryId)
+        }
+      },
+      'db.cancel': async ({ queryId }) => {
+        const dbId = this.runningQueries.get(queryId)
+        const entry = dbId ? this.open.get(dbId) : undefined
+        return { cancelled: entry ? entry.handle.cancel(queryId) : false }
+      },
+      'settings.get': async () => this.settings,
+      'settings.update': async (patch) => {
+        const next = normalizeSettings({ ...this.settings, ...patch })
+        this.options.store.set(SETTINGS_KEY, next)
+        this.events.emit('settings.changed', next)
+        return next
+      },
+      'dialog.openDatabase': async () => ({
+        path: this.options.pickDatabaseFile ? await this.options.pickDatabaseFile() : null,
+      }),
+    }
+  }
+}

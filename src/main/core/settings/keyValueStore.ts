@@ -1,0 +1,53 @@
+// Where the app keeps small persistent state (settings, recent databases, active models).
+// The desktop shell backs it with electron-store; browser mode and the CLI with JsonFileStore, which reads
+// and writes the same config.json in the same app-data folder, so both modes see the same state.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+
+export interface KeyValueStore {
+  get<T>(key: string): T | undefined
+  set(key: string, value: unknown): void
+}
+
+export class JsonFileStore implements KeyValueStore {
+  readonly file: string
+
+  constructor(dataDir: string, fileName = 'config.json') {
+    this.file = join(dataDir, fileName)
+  }
+
+  private read(): Record<string, unknown> {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(this.file, 'utf8'))
+      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {}
+    } catch {
+      // Missing or unreadable: start empty rather than refuse to start. The file is rewritten on the next set.
+      return {}
+    }
+  }
+
+  get<T>(key: string): T | undefined {
+    return this.read()[key] as T | undefined
+  }
+
+  set(key: string, value: unknown): void {
+    const data = this.read()
+    data[key] = value
+    mkdirSync(dirname(this.file), { recursive: true })
+    // Write-then-rename so a crash mid-write never leaves a truncated config behind.
+    const tmp = `${this.file}.${process.pid}.tmp`
+    writeFileSync(tmp, JSON.stringify(data, null, 2))
+    renameSync(tmp, this.file)
+  }
+}
+
+/** In-memory store for tests and throwaway sessions. */
+export class MemoryStore implements KeyValueStore {
+  private readonly data = new Map<string, unknown>()
+  get<T>(key: string): T | undefined {
+    return structuredClone(this.data.get(key)) as T | undefined
+  }
+  set(key: string, value: unknown): void {
+    this.data.set(key, structuredClone(value))
+  }
+}

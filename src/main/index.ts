@@ -1,0 +1,141 @@
+// The Electron shell: one window, a menu, and the API contract wired to IPC. No business logic lives here:
+// everything goes through the same CoreService as the CLI and browser mode.
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, type MenuItemConstructorOptions } from 'electron'
+import Store from 'electron-store'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { IPC_EVENT, IPC_INVOKE, type RecentDatabase } from '../shared/api'
+import { dispatch } from './core/service/dispatch'
+import { CoreService } from './core/service/coreService'
+import type { KeyValueStore } from './core/settings/keyValueStore'
+import { createWindowOptions, DEFAULT_BOUNDS, isAllowedNavigation, type WindowBounds } from './electron/windowOptions'
+
+const rendererFile = join(import.meta.dirname, '../renderer/index.html')
+const rendererUrl = pathToFileURL(rendererFile).href
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit()
+} else {
+  void start()
+}
+
+async function start(): Promise<void> {
+  await app.whenReady()
+  const electronStore = new Store<Record<string, unknown>>({ name: 'config' })
+  const store: KeyValueStore = {
+    get: <T>(key: string) => electronStore.get(key) as T | undefined,
+    set: (key, value) => electronStore.set(key, value),
+  }
+  let window: BrowserWindow | null = null
+
+  const service = new CoreService({
+    shell: 'electron',
+    version: app.getVersion(),
+    dataDir: app.getPath('userData'),
+    store,
+    pickDatabaseFile: async () => {
+      const options = {
+        title: 'Open SQLite database',
+        properties: ['openFile' as const],
+        filters: [
+          { name: 'SQLite databases', extensions: ['sqlite', 'sqlite3', 'db', 'db3', 's3db', 'sl3'] },
+          { name: 'All files', extensions: ['*'] },
+        ],
+      }
+      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
+      return result.canceled ? null : (result.filePaths[0] ?? null)
+    },
+  })
+
+  ipcMain.handle(IPC_INVOKE, (event, method: string, arg: unknown) => {
+    if (event.senderFrame?.url !== rendererUrl) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Unknown sender' } }
+    return dispatch(service.handlers, method, arg)
+  })
+  service.events.subscribe((event, payload) => {
+    for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC_EVENT, event, payload)
+    if (event === 'recent.changed') buildMenu(payload as RecentDatabase[])
+  })
+
+  // Nothing remote, ever: deny permission prompts, new windows and navigation away from our page.
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  app.on('web-contents-created', (_e, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+    contents.on('will-navigate', (e, url) => {
+      if (!isAllowedNavigation(url, rendererUrl)) e.preventDefault()
+    })
+    contents.on('will-attach-webview', (e) => e.preventDefault())
+  })
+
+  const openInWindow = async (path: string) => {
+    try {
+      await service.openDatabase(path) // the window hears of it through the db.opened event
+    } catch (err) {
+      dialog.showErrorBox('Cannot open database', (err as Error).message)
+    }
+  }
+
+  function buildMenu(recent: RecentDatabase[]): void {
+    const template: MenuItemConstructorOptions[] = [
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      {
+        label: 'File',
+        submenu: [
+          {
+            label: 'Open Database…',
+            accelerator: 'CmdOrCtrl+O',
+            click: async () => {
+              const path = await service.handlers['dialog.openDatabase']()
+              if (path.path) await openInWindow(path.path)
+            },
+          },
+          { label: 'Open Demo Database', click: () => void service.handlers['db.openDemo']() },
+          {
+            label: 'Open Recent',
+            submenu: recent.length
+              ? recent.map((r) => ({ label: r.path, enabled: r.exists, click: () => void openInWindow(r.path) }))
+              : [{ label: 'No recent databases', enabled: false }],
+          },
+          { type: 'separator' },
+          process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
+        ],
+      },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]
+    Menu.setApplicationMenu(Menu.buildFromTemplate(template))
+  }
+
+  const boundsKey = 'windowBounds'
+  const createWindow = () => {
+    const bounds = store.get<WindowBounds>(boundsKey) ?? DEFAULT_BOUNDS
+    window = new BrowserWindow(createWindowOptions(join(import.meta.dirname, '../preload/index.cjs'), bounds))
+    if (bounds.maximized) window.maximize()
+    window.once('ready-to-show', () => window?.show())
+    window.on('close', () => {
+      if (!window) return
+      store.set(boundsKey, { ...window.getNormalBounds(), maximized: window.isMaximized() })
+    })
+    window.on('closed', () => (window = null))
+    void window.loadFile(rendererFile)
+  }
+
+  buildMenu(await service.handlers['db.recent']())
+  createWindow()
+
+  app.on('second-instance', (_e, argv) => {
+    if (window) {
+      if (window.isMinimized()) window.restore()
+      window.focus()
+    }
+    const file = argv.find((a) => /\.(sqlite3?|db3?|s3db|sl3)$/i.test(a))
+    if (file) void openInWindow(file)
+  })
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow()
+  })
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  app.on('before-quit', () => void service.dispose())
+}

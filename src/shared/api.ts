@@ -1,0 +1,170 @@
+// The one API contract between the UI and the app core.
+//
+// Implemented once (src/main/core/service), carried unchanged by two transports: Electron IPC
+// (src/preload exposes it with contextBridge) and the local web host (HTTP + server-sent events on
+// 127.0.0.1). The renderer codes against `SqlstillApi` and cannot tell which transport it runs on.
+//
+// Every method takes at most one argument, a plain object validated at the transport boundary with the
+// zod schemas below, and returns a promise of structured-clone-safe data. Errors travel as
+// `ApiErrorShape` (see errors.ts) inside an `Envelope`, so codes survive both transports.
+
+import { z } from 'zod'
+import type { QueryResult } from './query'
+import type { Schema } from './schema'
+import { SqlstillError, isErrorShape, type Envelope } from './errors'
+import type { Settings } from './settings'
+import { settingsPatchSchema } from './settings'
+
+// ---- data shapes ---------------------------------------------------------------------------------
+
+export interface AppInfo {
+  name: string
+  version: string
+  /** 'electron' or 'web': for labels only, the UI must not branch on it for behaviour. */
+  shell: 'electron' | 'web'
+  platform: string
+  /** What the current shell can do beyond the contract's common ground. */
+  capabilities: { nativeFileDialog: boolean }
+  demoDatabasePath: string
+  dataDir: string
+}
+
+export interface DatabaseInfo {
+  /** Handle for this open database; valid until `db.close`. */
+  id: string
+  path: string
+  name: string
+  sizeBytes: number
+  tableCount: number
+  viewCount: number
+  isDemo: boolean
+  openedAt: string
+}
+
+export interface RecentDatabase {
+  path: string
+  name: string
+  openedAt: string
+  /** False when the file has gone since it was last opened. */
+  exists: boolean
+}
+
+// ---- requests (validated at the boundary) --------------------------------------------------------
+
+const id = z.string().min(1).max(200)
+
+export const requestSchemas = {
+  'app.info': z.void(),
+  'db.open': z.object({ path: z.string().min(1).max(4096) }),
+  'db.openDemo': z.void(),
+  'db.close': z.object({ dbId: id }),
+  'db.list': z.void(),
+  'db.recent': z.void(),
+  'db.forgetRecent': z.object({ path: z.string().min(1).max(4096) }),
+  'db.schema': z.object({ dbId: id }),
+  'db.query': z.object({
+    dbId: id,
+    sql: z.string().max(1_000_000),
+    queryId: id.optional(),
+    timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+    maxRows: z.number().int().min(1).max(10_000_000).optional(),
+  }),
+  'db.cancel': z.object({ queryId: id }),
+  'settings.get': z.void(),
+  'settings.update': settingsPatchSchema,
+  'dialog.openDatabase': z.void(),
+} as const
+
+export type MethodName = keyof typeof requestSchemas
+export type RequestOf<M extends MethodName> = z.infer<(typeof requestSchemas)[M]>
+
+// ---- the contract ----------------------------------------------------------------------------------
+
+export interface ApiResults {
+  'app.info': AppInfo
+  'db.open': DatabaseInfo
+  'db.openDemo': DatabaseInfo
+  'db.close': { closed: boolean }
+  'db.list': DatabaseInfo[]
+  'db.recent': RecentDatabase[]
+  'db.forgetRecent': RecentDatabase[]
+  'db.schema': Schema
+  'db.query': QueryResult
+  'db.cancel': { cancelled: boolean }
+  'settings.get': Settings
+  'settings.update': Settings
+  /** Null when the user dismissed the dialog or the shell has no native dialog. */
+  'dialog.openDatabase': { path: string | null }
+}
+
+/** Events pushed from the core to every connected UI. */
+export interface ApiEvents {
+  'settings.changed': Settings
+  'recent.changed': RecentDatabase[]
+  'db.opened': DatabaseInfo
+  'db.closed': { dbId: string }
+}
+export type EventName = keyof ApiEvents
+
+type MethodFn<M extends MethodName> =
+  RequestOf<M> extends void ? () => Promise<ApiResults[M]> : (req: RequestOf<M>) => Promise<ApiResults[M]>
+
+type Namespaces = { [M in MethodName as M extends `${infer NS}.${string}` ? NS : never]: true }
+type MembersOf<NS extends string> = {
+  [M in MethodName as M extends `${NS}.${infer Member}` ? Member : never]: MethodFn<M>
+}
+
+/** The typed, namespaced view of the contract: `api.db.query({ dbId, sql })`. */
+export type SqlstillApi = { [NS in keyof Namespaces & string]: MembersOf<NS> } & {
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void
+}
+
+export const METHOD_NAMES = Object.keys(requestSchemas) as MethodName[]
+
+/**
+ * What a transport needs to carry the contract: one call, one event stream. Calls resolve to envelopes
+ * (never reject) so error codes cross contextBridge and HTTP intact; `createApiClient` unwraps them.
+ */
+export interface ApiTransport {
+  invoke(method: MethodName, arg: unknown): Promise<Envelope<unknown>>
+  subscribe(listener: (event: EventName, payload: unknown) => void): () => void
+}
+
+function unwrap(envelope: Envelope<unknown>): unknown {
+  if (envelope.ok) return envelope.value
+  throw isErrorShape(envelope.error)
+    ? SqlstillError.fromShape(envelope.error)
+    : new SqlstillError('INTERNAL', 'The core answered with a malformed error.')
+}
+
+/** Builds the namespaced API object over any transport. Used by the renderer, preload and tests alike. */
+export function createApiClient(transport: ApiTransport): SqlstillApi {
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>()
+  let unsubscribe: (() => void) | null = null
+  const api: Record<string, unknown> = {}
+  for (const method of METHOD_NAMES) {
+    const [ns, member] = method.split('.') as [string, string]
+    const target = (api[ns] ??= {}) as Record<string, unknown>
+    target[member] = async (arg?: unknown) => unwrap(await transport.invoke(method, arg))
+  }
+  api.on = (event: EventName, listener: (payload: unknown) => void) => {
+    if (!unsubscribe) {
+      unsubscribe = transport.subscribe((name, payload) => {
+        for (const l of listeners.get(name) ?? []) l(payload)
+      })
+    }
+    let set = listeners.get(event)
+    if (!set) listeners.set(event, (set = new Set()))
+    set.add(listener)
+    return () => {
+      set.delete(listener)
+    }
+  }
+  return api as unknown as SqlstillApi
+}
+
+/** The global the preload script installs in Electron: the IPC transport, typed by this contract. */
+export const PRELOAD_GLOBAL = 'sqlstillTransport'
+/** IPC channel names. */
+export const IPC_INVOKE = 'sqlstill:invoke'
+export const IPC_EVENT = 'sqlstill:event'

@@ -1,0 +1,73 @@
+// The database schema model every layer shares: prompts, the schema browser, the synthesizer, the evaluator.
+// Plain data only (structured-clone and JSON safe) so it crosses IPC, HTTP and worker boundaries unchanged.
+
+export type SqlValue = string | number | null | boolean | { $blob: number } | { $bigint: string }
+
+export interface ForeignKey {
+  /** Columns in this table, in key order. */
+  columns: string[]
+  /** The referenced table. */
+  refTable: string
+  /** The referenced columns, in key order (empty when the FK names only the table, i.e. its primary key). */
+  refColumns: string[]
+  onUpdate?: string
+  onDelete?: string
+}
+
+export interface Column {
+  name: string
+  /** Declared type as written in the schema (may be empty: SQLite allows untyped columns). */
+  type: string
+  notNull: boolean
+  defaultValue: string | null
+  /** 1-based position in the primary key, 0 when not part of it. */
+  primaryKey: number
+  hidden?: boolean
+  /** A few distinct non-null values, bounded in number and length. */
+  samples: SqlValue[]
+}
+
+export interface Index {
+  name: string
+  unique: boolean
+  columns: string[]
+  /** 'c' = CREATE INDEX, 'u' = UNIQUE constraint, 'pk' = primary key. */
+  origin: string
+  partial: boolean
+}
+
+export type TableKind = 'table' | 'view' | 'virtual'
+
+export interface Table {
+  name: string
+  kind: TableKind
+  columns: Column[]
+  foreignKeys: ForeignKey[]
+  indexes: Index[]
+  /** Exact row count, or an estimate when counting would be too slow (see rowCountExact). Null for views we did not count. */
+  rowCount: number | null
+  rowCountExact: boolean
+  /** The CREATE statement from sqlite_schema. */
+  sql: string | null
+  withoutRowid?: boolean
+}
+
+export interface Schema {
+  /** Stable identifier of the database's structure (hash of its CREATE statements). */
+  fingerprint: string
+  tables: Table[]
+  /** Milliseconds the introspection took. */
+  introspectionMs: number
+}
+
+export function findTable(schema: Schema, name: string): Table | undefined {
+  const lower = name.toLowerCase()
+  return schema.tables.find((t) => t.name.toLowerCase() === lower)
+}
+
+export function primaryKeyColumns(table: Table): string[] {
+  return table.columns
+    .filter((c) => c.primaryKey > 0)
+    .sort((a, b) => a.primaryKey - b.primaryKey)
+    .map((c) => c.name)
+}

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { createWindowOptions, isAllowedNavigation } from '../../src/main/electron/windowOptions'
+import { repoRoot } from '../helpers/paths'
+
+describe('Electron security defaults', () => {
+  it('the window is isolated, sandboxed and has no Node integration', () => {
+    const prefs = createWindowOptions('/x/preload.cjs').webPreferences!
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      preload: '/x/preload.cjs',
+    })
+  })
+
+  it('the shell creates its window from those options and blocks navigation and new windows', () => {
+    const main = readFileSync(join(repoRoot, 'src/main/index.ts'), 'utf8')
+    expect(main).toContain('new BrowserWindow(createWindowOptions(')
+    expect(main).toMatch(/setWindowOpenHandler\(\(\) => \(\{ action: 'deny' \}\)\)/)
+    expect(main).toMatch(/will-navigate/)
+    expect(isAllowedNavigation('https://example.com/', 'file:///app/index.html')).toBe(false)
+    expect(isAllowedNavigation('file:///app/index.html', 'file:///app/index.html')).toBe(true)
+  })
+
+  it('the page carries a strict Content-Security-Policy with nothing remote', () => {
+    const html = readFileSync(join(repoRoot, 'src/renderer/index.html'), 'utf8')
+    const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/i.exec(html)?.[1]
+    expect(csp).toBeTruthy()
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).not.toMatch(/https?:|\*|unsafe-eval/)
+    expect(csp).toContain("object-src 'none'")
+  })
+})

@@ -1,0 +1,64 @@
+// The `sqlstill` binary as a shell user runs it: output formats and exit codes.
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { repoRoot, spiderDb, tempDir } from '../helpers/paths'
+
+function sqlstill(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'sqlstill.js'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, SQLSTILL_DATA_DIR: tempDir() },
+    timeout: 60_000,
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+const db = spiderDb('concert_singer')
+
+describe('sqlstill CLI', () => {
+  it('query prints a table, CSV or JSON', () => {
+    const table = sqlstill('query', db, 'SELECT name, age FROM singer ORDER BY age LIMIT 2')
+    expect(table.code).toBe(0)
+    expect(table.stdout).toMatch(/name.*age/)
+    expect(table.stdout).toMatch(/2 rows/)
+
+    const csv = sqlstill('query', db, 'SELECT singer_id, name FROM singer ORDER BY singer_id LIMIT 2', '--format', 'csv')
+    expect(csv.code).toBe(0)
+    expect(csv.stdout.split('\r\n')[0]).toBe('Singer_ID,Name')
+    expect(csv.stdout.split('\r\n')).toHaveLength(4)
+
+    const json = sqlstill('query', db, 'SELECT count(*) AS n FROM singer', '-f', 'json')
+    expect(JSON.parse(json.stdout)).toEqual([{ n: 6 }])
+  })
+
+  it('schema lists tables with keys', () => {
+    const r = sqlstill('schema', db)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/table singer_in_concert/)
+    expect(r.stdout).toMatch(/→ singer/)
+    const json = JSON.parse(sqlstill('schema', db, '--json').stdout)
+    expect(json.tables).toHaveLength(4)
+  })
+
+  it('exits non-zero with a clear message for bad input', () => {
+    const missing = sqlstill('query', '/no/such.sqlite', 'SELECT 1')
+    expect(missing.code).toBe(66)
+    expect(missing.stderr).toMatch(/NOT_FOUND/)
+
+    const write = sqlstill('query', db, 'DROP TABLE singer')
+    expect(write.code).toBe(77)
+    expect(write.stderr).toMatch(/READ_ONLY/)
+
+    const syntax = sqlstill('query', db, 'SELEC 1')
+    expect(syntax.code).toBe(65)
+    expect(syntax.stderr).toMatch(/syntax/i)
+
+    const usage = sqlstill('query', db)
+    expect(usage.code).toBe(2)
+    expect(usage.stderr).toMatch(/missing required argument/)
+
+    const badOption = sqlstill('query', db, 'SELECT 1', '--max-rows', 'lots')
+    expect(badOption.code).toBe(2)
+  })
+})
