@@ -1,0 +1,148 @@
+// Random-weight models in the exact shape of real students. Speed and memory of inference and training do
+// not depend on the weights' values, so these stand in for Qwen2.5 in benchmarks where no real weights
+// can be downloaded. The tokenizer is a real byte-level BPE vocabulary of the right size (Qwen's special
+// tokens at Qwen's ids), so prompts tokenize to plausible lengths and chat templates apply.
+import { randomFillSync } from 'node:crypto'
+import { writeGguf, type GgmlTypeName, type GgufTensor, type GgufValue } from './writer'
+
+export interface Qwen2Shape {
+  name: string
+  layers: number
+  embd: number
+  heads: number
+  kvHeads: number
+  ffn: number
+  vocab: number
+  contextLength: number
+  ropeFreqBase: number
+  tiedEmbeddings: boolean
+}
+
+/** Hyperparameters of the real models (from their config.json). */
+export const QWEN25_SHAPES = {
+  '0.5b': { name: 'Qwen2.5-0.5B-Instruct (synthetic)', layers: 24, embd: 896, heads: 14, kvHeads: 2, ffn: 4864, vocab: 151936, contextLength: 32768, ropeFreqBase: 1_000_000, tiedEmbeddings: true },
+  '1.5b': { name: 'Qwen2.5-1.5B-Instruct (synthetic)', layers: 28, embd: 1536, heads: 12, kvHeads: 2, ffn: 8960, vocab: 151936, contextLength: 32768, ropeFreqBase: 1_000_000, tiedEmbeddings: true },
+} satisfies Record<string, Qwen2Shape>
+
+/** GPT-2's byte → printable-character map, which byte-level BPE vocabularies are written in. */
+function byteChars(): string[] {
+  const printable = new Set<number>()
+  for (let b = 0x21; b <= 0x7e; b++) printable.add(b)
+  for (let b = 0xa1; b <= 0xac; b++) printable.add(b)
+  for (let b = 0xae; b <= 0xff; b++) printable.add(b)
+  let extra = 0
+  return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(printable.has(b) ? b : 256 + extra++))
+}
+
+const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>']
+const CHATML_TEMPLATE =
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+
+export function syntheticVocab(size: number): { tokens: string[]; types: number[]; merges: string[] } {
+  const bytes = byteChars()
+  const tokens: string[] = [...bytes]
+  const merges: string[] = []
+  const regularCount = size - SPECIAL_TOKENS.length
+  // Two-byte then three-byte pieces, each reachable through a merge, until the vocabulary is full.
+  outer: for (const a of bytes)
+    for (const b of bytes) {
+      if (tokens.length >= regularCount) break outer
+      tokens.push(a + b)
+      merges.push(`${a} ${b}`)
+    }
+  for (let i = 0; tokens.length < regularCount; i++) {
+    const pair = tokens[256 + (i % 65536)]!
+    const c = bytes[Math.floor(i / 65536) % 256]!
+    tokens.push(pair + c)
+    merges.push(`${pair} ${c}`)
+  }
+  tokens.push(...SPECIAL_TOKENS)
+  const types = tokens.map((_, i) => (i >= regularCount ? 3 : 1)) // 1 = normal, 3 = control
+  return { tokens, types, merges }
+}
+
+/** Fills F16 values uniformly-ish in ±[2^-7, 2^-4): small, finite, never NaN or Inf. */
+function fillRandomF16(chunk: Buffer): void {
+  randomFillSync(chunk)
+  const h = new Uint16Array(chunk.buffer, chunk.byteOffset, chunk.length >> 1)
+  for (let i = 0; i < h.length; i++) {
+    const v = h[i]!
+    h[i] = (v & 0x83ff) | ((8 + ((v >> 10) & 3)) << 10)
+  }
+}
+
+function fillRandomF32(chunk: Buffer, scale: number, center = 0): void {
+  const f = new Float32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2)
+  for (let i = 0; i < f.length; i++) f[i] = center + (Math.random() - 0.5) * scale
+}
+
+export function writeSyntheticQwen2(path: string, shape: Qwen2Shape, weightType: GgmlTypeName = 'F16'): number {
+  const headDim = shape.embd / shape.heads
+  const kvDim = headDim * shape.kvHeads
+  const vocab = syntheticVocab(shape.vocab)
+  const metadata: Record<string, GgufValue> = {
+    'general.architecture': { type: 'string', value: 'qwen2' },
+    'general.name': { type: 'string', value: shape.name },
+    'general.file_type': { type: 'u32', value: weightType === 'F32' ? 0 : 1 },
+    'qwen2.block_count': { type: 'u32', value: shape.layers },
+    'qwen2.context_length': { type: 'u32', value: shape.contextLength },
+    'qwen2.embedding_length': { type: 'u32', value: shape.embd },
+    'qwen2.feed_forward_length': { type: 'u32', value: shape.ffn },
+    'qwen2.attention.head_count': { type: 'u32', value: shape.heads },
+    'qwen2.attention.head_count_kv': { type: 'u32', value: shape.kvHeads },
+    'qwen2.rope.freq_base': { type: 'f32', value: shape.ropeFreqBase },
+    'qwen2.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-6 },
+    'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
+    'tokenizer.ggml.pre': { type: 'string', value: 'qwen2' },
+    'tokenizer.ggml.tokens': { type: 'string[]', value: vocab.tokens },
+    'tokenizer.ggml.token_type': { type: 'i32[]', value: vocab.types },
+    'tokenizer.ggml.merges': { type: 'string[]', value: vocab.merges },
+    'tokenizer.ggml.eos_token_id': { type: 'u32', value: shape.vocab - 1 },
+    'tokenizer.ggml.padding_token_id': { type: 'u32', value: shape.vocab - 3 },
+    'tokenizer.ggml.bos_token_id': { type: 'u32', value: shape.vocab - 3 },
+    'tokenizer.ggml.add_bos_token': { type: 'bool', value: false },
+    'tokenizer.chat_template': { type: 'string', value: CHATML_TEMPLATE },
+  }
+  const matrix = (name: string, cols: number, rows: number): GgufTensor => ({
+    name,
+    shape: [cols, rows],
+    type: weightType,
+    fill: weightType === 'F16' ? (c) => fillRandomF16(c) : (c) => fillRandomF32(c, 0.05),
+  })
+  const vector = (name: string, n: number, center: number, scale: number): GgufTensor => ({
+    name,
+    shape: [n],
+    type: 'F32',
+    fill: (c) => fillRandomF32(c, scale, center),
+  })
+  const tensors: GgufTensor[] = [matrix('token_embd.weight', shape.embd, shape.vocab)]
+  for (let l = 0; l < shape.layers; l++) {
+    const p = `blk.${l}`
+    tensors.push(
+      vector(`${p}.attn_norm.weight`, shape.embd, 1, 0.1),
+      matrix(`${p}.attn_q.weight`, shape.embd, shape.embd),
+      vector(`${p}.attn_q.bias`, shape.embd, 0, 0.02),
+      matrix(`${p}.attn_k.weight`, shape.embd, kvDim),
+      vector(`${p}.attn_k.bias`, kvDim, 0, 0.02),
+      matrix(`${p}.attn_v.weight`, shape.embd, kvDim),
+      vector(`${p}.attn_v.bias`, kvDim, 0, 0.02),
+      matrix(`${p}.attn_output.weight`, shape.embd, shape.embd),
+      vector(`${p}.ffn_norm.weight`, shape.embd, 1, 0.1),
+      matrix(`${p}.ffn_gate.weight`, shape.embd, shape.ffn),
+      matrix(`${p}.ffn_up.weight`, shape.embd, shape.ffn),
+      matrix(`${p}.ffn_down.weight`, shape.ffn, shape.embd),
+    )
+  }
+  tensors.push(vector('output_norm.weight', shape.embd, 1, 0.1))
+  if (!shape.tiedEmbeddings) tensors.push(matrix('output.weight', shape.embd, shape.vocab))
+  return writeGguf(path, metadata, tensors)
+}
+
+/** Parameter count of the shape (embeddings counted once when tied), for reports. */
+export function parameterCount(shape: Qwen2Shape): number {
+  const headDim = shape.embd / shape.heads
+  const kvDim = headDim * shape.kvHeads
+  const perLayer =
+    2 * shape.embd + shape.embd * shape.embd * 2 + shape.embd * kvDim * 2 + shape.embd + 2 * kvDim + 3 * shape.embd * shape.ffn
+  return shape.vocab * shape.embd * (shape.tiedEmbeddings ? 1 : 2) + shape.layers * perLayer + shape.embd
+}
