@@ -20,7 +20,8 @@ describe('sqlstill CLI', () => {
   it('query prints a table, CSV or JSON', () => {
     const table = sqlstill('query', db, 'SELECT name, age FROM singer ORDER BY age LIMIT 2')
     expect(table.code).toBe(0)
-    expect(table.stdout).toMatch(/name.*age/)
+    expect(table.stdout).toMatch(/Name.*Age/)
+    expect(table.stdout).toMatch(/Tribal King/)
     expect(table.stdout).toMatch(/2 rows/)
 
     const csv = sqlstill('query', db, 'SELECT singer_id, name FROM singer ORDER BY singer_id LIMIT 2', '--format', 'csv')

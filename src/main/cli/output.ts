@@ -9,7 +9,12 @@ export type OutputFormat = 'table' | 'csv' | 'json'
 export function formatResult(result: QueryResult, format: OutputFormat): string {
   if (format === 'csv') return toCsv(result.columns, result.rows)
   if (format === 'json') return JSON.stringify(toJsonRecords(result.columns, result.rows), null, 2) + '\n'
-  const table = new Table({ head: result.columns.map((c) => c.name), style: { head: [], border: [] } })
+  const table = new Table({
+    head: result.columns.map((c) => c.name),
+    style: { head: [], border: [] },
+    // No rule between data rows: compact like psql/sqlite3 output.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  })
   for (const row of result.rows) table.push(row.map((v) => truncate(cellText(v), 80)))
   const footer = `${result.rowCount} row${result.rowCount === 1 ? '' : 's'} · ${result.elapsedMs.toFixed(1)} ms${
     result.truncated ? ` · truncated at ${result.rowCap} rows` : ''

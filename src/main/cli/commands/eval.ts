@@ -1,0 +1,174 @@
+// `sqlstill eval …` — execution accuracy of a predictor on Spider or on the app's own question files, and
+// `sqlstill eval compare A.json B.json` for two runs side by side.
+import { basename, resolve } from 'node:path'
+import type { Command } from 'commander'
+import { SqlstillError } from '../../../shared/errors'
+import {
+  compareReportFiles,
+  createModelPredictor,
+  evaluateToFolder,
+  goldAsPrediction,
+  loadJsonl,
+  loadSpider,
+  type EvalProgress,
+  type EvalSet,
+  type ModelPredictor,
+} from '../../core/eval'
+import { parsePositiveInt } from '../parse'
+
+interface EvalOptions {
+  spider?: string
+  questions?: string
+  jsonl?: string
+  db?: string
+  goldAsPred?: boolean
+  model?: string
+  limit?: number
+  dbId?: string[]
+  out: string
+  resume?: boolean
+  timeout: number
+  progress: boolean
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value]
+}
+
+export function register(program: Command): void {
+  const evalCmd = program
+    .command('eval')
+    .description('measure execution accuracy (Spider test-suite rules) and write JSON + HTML reports')
+    .option('--spider <dir>', 'Spider folder (dev.json, tables.json, database/)')
+    .option('--questions <file>', 'questions file inside the Spider layout (default <dir>/dev.json)')
+    .option('--jsonl <file>', 'the app\'s format: one {"question","sql"} object per line (needs --db)')
+    .option('--db <path>', 'the SQLite database the --jsonl questions are about')
+    .option('--gold-as-pred', 'use the gold SQL as the prediction (self-test: must score 100%)')
+    .option('--model <path>', 'GGUF model that writes the predictions')
+    .option('--limit <n>', 'only the first N questions (after --db-id)', parsePositiveInt)
+    .option('--db-id <id>', 'only questions about this database (repeatable)', collect)
+    .option('--out <dir>', 'output folder (items.jsonl, report.json, report.html)', 'eval-results')
+    .option('--resume', 'continue the run already in --out, skipping finished items')
+    .option('--timeout <ms>', 'time limit per query in milliseconds', parsePositiveInt, 10_000)
+    .option('--no-progress', 'do not draw the progress bar')
+    // `eval compare` has its own --out; without this the eval command's --out would take it.
+    .enablePositionalOptions()
+    .action(async (opts: EvalOptions) => {
+      await runEvalCommand(opts)
+    })
+
+  evalCmd
+    .command('compare')
+    .description('compare two eval reports (report.json) side by side')
+    .argument('<a>', 'the baseline report.json')
+    .argument('<b>', 'the report.json to compare against it')
+    .option('--out <file>', 'HTML file to write (a .json twin is written beside it)', 'comparison.html')
+    .action((a: string, b: string, opts: { out: string }) => {
+      const { comparison, html, json } = compareReportFiles(a, b, opts.out)
+      const d = comparison.overall.delta
+      process.stdout.write(
+        `EX ${pct(comparison.overall.a.accuracy)} → ${pct(comparison.overall.b.accuracy)}` +
+          `${d === null ? '' : ` (${d >= 0 ? '+' : ''}${(d * 100).toFixed(1)} pts)`}; ` +
+          `${comparison.fixed.length} fixed, ${comparison.broken.length} broken\n${html}\n${json}\n`,
+      )
+    })
+}
+
+function loadSet(opts: EvalOptions): EvalSet {
+  if (opts.spider && opts.jsonl) throw new SqlstillError('BAD_REQUEST', 'Give either --spider or --jsonl, not both.')
+  if (opts.spider) return loadSpider({ dir: opts.spider, questionsFile: opts.questions })
+  if (opts.jsonl) {
+    if (!opts.db) throw new SqlstillError('BAD_REQUEST', '--jsonl needs --db PATH (the database the questions are about).')
+    return loadJsonl(opts.jsonl, opts.db)
+  }
+  if (opts.questions) throw new SqlstillError('BAD_REQUEST', '--questions needs --spider DIR (for tables.json and database/).')
+  throw new SqlstillError('BAD_REQUEST', 'Nothing to evaluate: give --spider DIR or --jsonl FILE --db PATH.')
+}
+
+async function runEvalCommand(opts: EvalOptions): Promise<void> {
+  if (opts.goldAsPred && opts.model) throw new SqlstillError('BAD_REQUEST', 'Give either --gold-as-pred or --model, not both.')
+  if (!opts.goldAsPred && !opts.model) {
+    throw new SqlstillError('BAD_REQUEST', 'Say what writes the predictions: --model PATH, or --gold-as-pred for the self-test.')
+  }
+  const set = loadSet(opts)
+  let model: ModelPredictor | undefined
+  if (opts.model) model = await createModelPredictor(resolve(opts.model))
+  const bar = opts.progress && process.stderr.isTTY ? new ProgressBar() : opts.progress ? new ProgressLines() : undefined
+  try {
+    const run = await evaluateToFolder({
+      set,
+      predict: model ? model.predict : goldAsPrediction,
+      predictorName: opts.model ? basename(opts.model) : 'gold (self-test)',
+      outDir: opts.out,
+      limit: opts.limit,
+      dbFilter: opts.dbId,
+      timeoutMs: opts.timeout,
+      resume: opts.resume,
+      onProgress: bar ? (p) => bar.update(p) : undefined,
+    })
+    bar?.finish()
+    const r = run.report
+    const levels = Object.entries(r.ex.byHardness)
+      .filter(([, a]) => a.total > 0)
+      .map(([h, a]) => `${h} ${pct(a.accuracy)} (${a.correct}/${a.total})`)
+      .join(', ')
+    process.stdout.write(
+      `EX ${pct(r.ex.overall.accuracy)} — ${r.totals.correct}/${r.totals.evaluated} correct, ${r.totals.skipped} skipped` +
+        `${run.resumed ? `, ${run.resumed} taken from the earlier run` : ''}\n${levels}\n` +
+        `${run.files.json}\n${run.files.html}\n`,
+    )
+  } finally {
+    bar?.finish()
+    await model?.close()
+  }
+}
+
+function pct(x: number | null): string {
+  return x === null ? '—' : `${(x * 100).toFixed(1)}%`
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '--:--'
+  const s = Math.round(ms / 1000)
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = String(s % 60).padStart(2, '0')
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`
+}
+
+function progressText(p: EvalProgress, width: number): string {
+  const frac = p.total ? p.done / p.total : 1
+  const filled = Math.round(frac * width)
+  const evaluated = p.done - p.skipped
+  const ex = evaluated > 0 ? ` EX ${((p.correct / evaluated) * 100).toFixed(1)}%` : ''
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done}/${p.total}${ex} · elapsed ${duration(p.elapsedMs)} · ETA ${duration(p.etaMs)}`
+}
+
+/** A one-line bar redrawn in place (terminals). */
+class ProgressBar {
+  private last = 0
+  private drawn = false
+  update(p: EvalProgress): void {
+    const now = Date.now()
+    if (now - this.last < 100 && p.done < p.total) return
+    this.last = now
+    this.drawn = true
+    process.stderr.write(`\r${progressText(p, 30)}\x1b[K`)
+  }
+  finish(): void {
+    if (this.drawn) process.stderr.write('\n')
+    this.drawn = false
+  }
+}
+
+/** Occasional full lines (logs and pipes, where \r would pile up). */
+class ProgressLines {
+  private last = 0
+  update(p: EvalProgress): void {
+    const now = Date.now()
+    if (now - this.last < 5_000 && p.done < p.total) return
+    this.last = now
+    process.stderr.write(progressText(p, 20) + '\n')
+  }
+  finish(): void {}
+}
