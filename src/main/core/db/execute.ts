@@ -1,0 +1,100 @@
+// Prepares and runs one user statement on a read-only connection. The connection already cannot write; the
+// checks here exist so that a refused statement gets a clear READ_ONLY error before it runs, and so that
+// statements which only change connection state (ATTACH, SAVEPOINT, PRAGMA setters…) never run at all:
+// SQLite's own classification decides (stmt.readonly, stmt.reader), never a keyword list.
+import { performance } from 'node:perf_hooks'
+import type Database from 'better-sqlite3'
+import { SqlstillError, toErrorShape, type ApiErrorShape } from '../../../shared/errors'
+import { DEFAULT_ROW_CAP, type QueryResult } from '../../../shared/query'
+import type { SqlValue } from '../../../shared/schema'
+import { classifySqliteError } from './classifyError'
+import { encodeValue } from './values'
+
+export type CompileResult = { ok: true; readonly: boolean; columnNames: string[] } | { ok: false; error: ApiErrorShape }
+
+/** Drops trailing whitespace and semicolons: `SELECT 1;` runs as `SELECT 1`. */
+export function trimStatement(sql: string): string {
+  return sql.replace(/[\s;]+$/u, '')
+}
+
+function prepare(db: Database.Database, sql: string, path?: string): Database.Statement {
+  if (typeof sql !== 'string') throw new SqlstillError('BAD_REQUEST', 'The SQL must be a string.')
+  try {
+    return db.prepare(sql)
+  } catch (err) {
+    throw classifySqliteError(err, { path })
+  }
+}
+
+/** Throws READ_ONLY for anything but a statement that only reads and returns rows. */
+export function assertRunnable(stmt: Database.Statement): void {
+  if (!stmt.readonly) {
+    throw new SqlstillError(
+      'READ_ONLY',
+      'sqlstill opens databases read-only: this statement would modify the database, so it was not run.',
+    )
+  }
+  if (!stmt.reader) {
+    throw new SqlstillError(
+      'READ_ONLY',
+      'Only statements that return rows can run (SELECT, WITH … SELECT, VALUES, EXPLAIN, PRAGMAs that read); ' +
+        'this statement would change the connection (ATTACH, transactions, PRAGMA settings…), so it was not run.',
+    )
+  }
+}
+
+export interface RunOptions {
+  maxRows?: number
+  path?: string
+}
+
+export function runQuery(db: Database.Database, sql: string, opts: RunOptions = {}): QueryResult {
+  const start = performance.now()
+  const text = trimStatement(sql)
+  const rowCap = normalizeCap(opts.maxRows)
+  const stmt = prepare(db, sql, opts.path)
+  assertRunnable(stmt)
+  stmt.safeIntegers(true)
+  stmt.raw(true)
+  const columns = stmt.columns().map((c) => ({ name: c.name, declaredType: c.type ?? null, table: c.table ?? null }))
+  const rows: SqlValue[][] = []
+  let truncated = false
+  try {
+    for (const raw of stmt.iterate() as IterableIterator<unknown[]>) {
+      if (rows.length >= rowCap) {
+        // Leaving the loop calls the iterator's return(), which resets the statement: no more rows are computed.
+        truncated = true
+        break
+      }
+      rows.push(raw.map(encodeValue))
+    }
+  } catch (err) {
+    throw classifySqliteError(err, { path: opts.path })
+  }
+  const elapsedMs = Math.max(performance.now() - start, 0.001)
+  return { columns, rows, rowCount: rows.length, truncated, rowCap, elapsedMs: round3(elapsedMs), sql: text }
+}
+
+/** Prepares without running: reports syntax errors and unknown tables/columns exactly as SQLite words them. */
+export function compileStatement(db: Database.Database, sql: string, path?: string): CompileResult {
+  try {
+    const stmt = prepare(db, sql, path)
+    const columnNames = stmt.reader ? stmt.columns().map((c) => c.name) : []
+    // `readonly` means "query() would accept it": it reads only and returns rows.
+    return { ok: true, readonly: stmt.readonly && stmt.reader, columnNames }
+  } catch (err) {
+    return { ok: false, error: toErrorShape(classifySqliteError(err, { path })) }
+  }
+}
+
+function normalizeCap(maxRows: number | undefined): number {
+  if (maxRows === undefined || maxRows === null) return DEFAULT_ROW_CAP
+  if (!Number.isInteger(maxRows) || maxRows < 0) {
+    throw new SqlstillError('BAD_REQUEST', `maxRows must be a non-negative integer (got ${String(maxRows)}).`)
+  }
+  return maxRows
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000
+}

@@ -1,0 +1,22 @@
+// The read-only SQLite layer. Handles run each database in its own child process (see host.ts) so queries can
+// be stopped for real; the *Sync helpers are for bulk in-process work (evaluation, synthesis) that cannot
+// afford a process round trip per statement.
+//
+// What may run (execute.ts): one statement that SQLite itself classifies as read-only (stmt.readonly) AND as
+// returning rows (stmt.reader). Everything else is refused with READ_ONLY before it runs — writes, DDL, temp
+// tables, and also statements that only change the connection (ATTACH/DETACH, BEGIN/SAVEPOINT, PRAGMA
+// setters such as query_only=OFF), so one query can never change what the next one sees. Reading PRAGMAs,
+// EXPLAIN of a read and VALUES run normally. The connection is opened read-only with query_only on, so the
+// file stays untouched even if a check were wrong.
+import { HostedDatabase, type DatabaseHandle, type OpenOptions } from './hostedDatabase'
+
+export type { DatabaseHandle, OpenOptions } from './hostedDatabase'
+export type { CompileResult } from './execute'
+export { classifySqliteError } from './classifyError'
+export { introspectSchema, quoteIdent } from './introspect'
+export { openReadOnlySync, checkDatabaseFile } from './openReadOnly'
+export { runQuery, compileStatement, trimStatement } from './execute'
+
+export function openDatabase(path: string, opts?: OpenOptions): Promise<DatabaseHandle> {
+  return HostedDatabase.open(path, opts)
+}
