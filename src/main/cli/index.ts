@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { appVersion } from './context'
 import { reportError } from './output'
 import { register as registerDatabase } from './commands/database'
+import { register as registerEval } from './commands/eval'
 import { register as registerServe } from './commands/serve'
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
   registerDatabase(program)
+  registerEval(program)
   registerServe(program)
   return program
 }

@@ -51,8 +51,6 @@ export function register(program: Command): void {
     .option('--resume', 'continue the run already in --out, skipping finished items')
     .option('--timeout <ms>', 'time limit per query in milliseconds', parsePositiveInt, 10_000)
     .option('--no-progress', 'do not draw the progress bar')
-    // `eval compare` has its own --out; without this the eval command's --out would take it.
-    .enablePositionalOptions()
     .action(async (opts: EvalOptions) => {
       await runEvalCommand(opts)
     })
@@ -63,8 +61,14 @@ export function register(program: Command): void {
     .argument('<a>', 'the baseline report.json')
     .argument('<b>', 'the report.json to compare against it')
     .option('--out <file>', 'HTML file to write (a .json twin is written beside it)', 'comparison.html')
-    .action((a: string, b: string, opts: { out: string }) => {
-      const { comparison, html, json } = compareReportFiles(a, b, opts.out)
+    .action((a: string, b: string, opts: { out: string }, cmd: Command) => {
+      // Unless the program uses positional options, `eval compare A B --out F` hands --out to `eval` itself.
+      const parent = cmd.parent
+      const out =
+        cmd.getOptionValueSource('out') !== 'cli' && parent?.getOptionValueSource('out') === 'cli'
+          ? String(parent.opts().out)
+          : opts.out
+      const { comparison, html, json } = compareReportFiles(a, b, out)
       const d = comparison.overall.delta
       process.stdout.write(
         `EX ${pct(comparison.overall.a.accuracy)} → ${pct(comparison.overall.b.accuracy)}` +
@@ -94,6 +98,14 @@ async function runEvalCommand(opts: EvalOptions): Promise<void> {
   let model: ModelPredictor | undefined
   if (opts.model) model = await createModelPredictor(resolve(opts.model))
   const bar = opts.progress && process.stderr.isTTY ? new ProgressBar() : opts.progress ? new ProgressLines() : undefined
+  // First Ctrl-C: finish the item in progress and stop cleanly (the run can be resumed); a second one kills.
+  const controller = new AbortController()
+  const onInterrupt = (): void => {
+    bar?.finish()
+    process.stderr.write('sqlstill: stopping after the current question (Ctrl-C again to quit now)…\n')
+    controller.abort()
+  }
+  process.once('SIGINT', onInterrupt)
   try {
     const run = await evaluateToFolder({
       set,
@@ -105,6 +117,7 @@ async function runEvalCommand(opts: EvalOptions): Promise<void> {
       timeoutMs: opts.timeout,
       resume: opts.resume,
       onProgress: bar ? (p) => bar.update(p) : undefined,
+      signal: controller.signal,
     })
     bar?.finish()
     const r = run.report
@@ -118,6 +131,7 @@ async function runEvalCommand(opts: EvalOptions): Promise<void> {
         `${run.files.json}\n${run.files.html}\n`,
     )
   } finally {
+    process.removeListener('SIGINT', onInterrupt)
     bar?.finish()
     await model?.close()
   }

@@ -1,0 +1,131 @@
+// `sqlstill ask DB QUESTION`: the student model writes SQL for a question, the query is checked (and repaired once
+// when it fails), then the SQL and its result are printed.
+import type { Command } from 'commander'
+import { Option } from 'commander'
+import { SqlstillError } from '../../../shared/errors'
+import { AskHistory, ask } from '../../core/ask'
+import { openDatabase } from '../../core/db'
+import type { Backend } from '../../core/llm'
+import { ModelEngine, ModelManager } from '../../core/llm'
+import { defaultDataDir } from '../../core/platform/paths'
+import { formatResult } from '../output'
+import { parsePositiveInt } from '../parse'
+
+interface AskCliOptions {
+  model?: string
+  adapter?: string
+  adapterScale: number
+  json?: boolean
+  sqlOnly?: boolean
+  repair: boolean
+  budget: number
+  maxTokens: number
+  context?: number
+  threads?: number
+  backend: Backend
+  rules?: string
+  maxRows: number
+  timeout: number
+}
+
+function parseScale(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n)) throw new SqlstillError('BAD_REQUEST', `--adapter-scale expects a number (got ${value})`)
+  return n
+}
+
+async function pickModel(manager: ModelManager, ref: string | undefined): Promise<string> {
+  const progress = (p: { downloadedBytes: number; totalBytes: number | null; bytesPerSecond: number }) => {
+    const pct = p.totalBytes ? ` ${((100 * p.downloadedBytes) / p.totalBytes).toFixed(1)}%` : ''
+    process.stderr.write(`\rdownloading${pct} · ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s   `)
+  }
+  const chosen = ref ?? process.env.SQLSTILL_MODEL
+  if (chosen) {
+    const path = await manager.resolveModel(chosen, { onProgress: process.stderr.isTTY ? progress : undefined })
+    if (process.stderr.isTTY && /^(hf:|https?:)/.test(chosen)) process.stderr.write('\n')
+    return path
+  }
+  const usable = (await manager.list()).filter((m) => m.info)
+  if (usable.length === 0) {
+    throw new SqlstillError(
+      'BAD_REQUEST',
+      'No model: pass --model PATH or --model hf:URI (for example --model hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf)',
+    )
+  }
+  return usable[0].path
+}
+
+export function register(program: Command): void {
+  program
+    .command('ask')
+    .description('write SQL for a question with the local student model, check it against the database, print the result')
+    .argument('<db>', 'path to a SQLite database file')
+    .argument('<question>', 'the question, in plain language')
+    .option('-m, --model <model>', 'model: a .gguf path, a model id, or an hf:/https: URI (downloaded once)')
+    .option('--adapter <path>', 'LoRA adapter (.gguf) to apply')
+    .option('--adapter-scale <n>', 'adapter strength', parseScale, 1)
+    .option('--json', 'print the full record (attempts, timings, result) as JSON')
+    .option('--sql-only', 'print only the SQL')
+    .option('--no-repair', 'do not re-prompt the model when its query fails')
+    .option('--rules <text>', 'business rules to include in the prompt')
+    .option('--budget <tokens>', 'schema token budget', parsePositiveInt, 1500)
+    .option('--max-tokens <n>', 'most tokens to generate', parsePositiveInt, 256)
+    .option('--context <tokens>', 'context size (clamped to the model’s training context)', parsePositiveInt)
+    .option('--threads <n>', 'inference threads', parsePositiveInt)
+    .addOption(new Option('--backend <backend>', 'inference backend').choices(['auto', 'metal', 'cuda', 'vulkan', 'cpu']).default('auto'))
+    .option('--max-rows <n>', 'row cap', parsePositiveInt, 10_000)
+    .option('--timeout <ms>', 'query time limit in milliseconds', parsePositiveInt, 10_000)
+    .action(async (dbPath: string, question: string, opts: AskCliOptions) => {
+      const dataDir = defaultDataDir()
+      const manager = new ModelManager(dataDir)
+      const db = await openDatabase(dbPath)
+      let engine: ModelEngine | null = null
+      const controller = new AbortController()
+      const onSigint = () => controller.abort()
+      process.once('SIGINT', onSigint)
+      try {
+        const modelPath = await pickModel(manager, opts.model)
+        engine = await ModelEngine.load(modelPath, {
+          backend: opts.backend,
+          contextSize: opts.context,
+          threads: opts.threads,
+          adapter: opts.adapter ? { path: opts.adapter, scale: opts.adapterScale } : null,
+        })
+        const { record, result } = await ask({
+          generator: engine,
+          db,
+          question,
+          rules: opts.rules,
+          schemaBudget: opts.budget,
+          repair: opts.repair,
+          maxTokens: opts.maxTokens,
+          maxRows: opts.maxRows,
+          queryTimeoutMs: opts.timeout,
+          signal: controller.signal,
+          history: new AskHistory(dataDir),
+        })
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ ...record, result }, null, 2) + '\n')
+          return
+        }
+        process.stdout.write(`${record.sql ?? '-- (no SQL)'}\n`)
+        if (opts.sqlOnly) return
+        if (result) process.stdout.write('\n' + formatResult(result, 'table'))
+        const repaired = record.attempts.length > 1 ? ` · repaired (${record.attempts[0].validation})` : ''
+        process.stderr.write(
+          `${record.validation}${repaired} · ${record.modelId}${record.adapterId ? ` + ${record.adapterId}` : ''} · ` +
+            `${record.promptTokens} prompt tokens · first token ${record.timeToFirstTokenMs.toFixed(0)} ms · ` +
+            `${record.tokensPerSecond.toFixed(1)} tokens/s · ${record.totalMs.toFixed(0)} ms\n`,
+        )
+        if (record.validation !== 'ok' && record.validation !== 'empty_result') {
+          throw new SqlstillError('SQL_ERROR', `The model's query failed: ${record.error?.message ?? record.validation}`, {
+            validation: record.validation,
+          })
+        }
+      } finally {
+        process.off('SIGINT', onSigint)
+        await engine?.dispose()
+        await db.close()
+      }
+    })
+}
