@@ -9,6 +9,8 @@
 // `ApiErrorShape` (see errors.ts) inside an `Envelope`, so codes survive both transports.
 
 import { z } from 'zod'
+import type { AskOutcome, HistoryItem, AskAttempt } from './ask'
+import type { GgufModelInfo, LoadedModelInfo, ModelDownloadProgress, ModelEntry, RecommendedModel } from './models'
 import type { QueryResult } from './query'
 import type { Schema } from './schema'
 import { SqlstillError, isErrorShape, type Envelope } from './errors'
@@ -73,6 +75,35 @@ export const requestSchemas = {
   'settings.get': z.void(),
   'settings.update': settingsPatchSchema,
   'dialog.openDatabase': z.void(),
+
+  'model.list': z.void(),
+  'model.recommended': z.void(),
+  'model.info': z.object({ path: z.string().min(1).max(4096) }),
+  'model.add': z.object({ path: z.string().min(1).max(4096) }),
+  'model.remove': z.object({ id }),
+  'model.download': z.object({ uri: z.string().min(1).max(4096), downloadId: id }),
+  'model.cancelDownload': z.object({ downloadId: id }),
+  /** A path, a model id from `model.list`, or an hf:/https: URI (downloaded first). */
+  'model.load': z.object({ ref: z.string().min(1).max(4096) }),
+  'model.unload': z.void(),
+  'model.current': z.void(),
+  'model.setAdapter': z.object({ path: z.string().min(1).max(4096).nullable(), scale: z.number().min(0).max(4).optional() }),
+
+  'ask.run': z.object({
+    dbId: id,
+    question: z.string().min(1).max(4000),
+    askId: id.optional(),
+    rules: z.string().max(20_000).optional(),
+    maxTokens: z.number().int().min(1).max(4096).optional(),
+  }),
+  'ask.cancel': z.object({ askId: id }),
+  'history.list': z.object({ dbId: id, limit: z.number().int().min(1).max(10_000).optional(), offset: z.number().int().min(0).optional() }),
+  'history.mark': z.object({
+    dbId: id,
+    id,
+    verdict: z.enum(['right', 'wrong']),
+    correctedSql: z.string().max(100_000).optional(),
+  }),
 } as const
 
 export type MethodName = keyof typeof requestSchemas
@@ -95,6 +126,23 @@ export interface ApiResults {
   'settings.update': Settings
   /** Null when the user dismissed the dialog or the shell has no native dialog. */
   'dialog.openDatabase': { path: string | null }
+
+  'model.list': ModelEntry[]
+  'model.recommended': RecommendedModel[]
+  'model.info': GgufModelInfo
+  'model.add': ModelEntry
+  'model.remove': { deletedFile: boolean; path: string }
+  'model.download': ModelEntry
+  'model.cancelDownload': { cancelled: boolean }
+  'model.load': LoadedModelInfo
+  'model.unload': { unloaded: boolean }
+  'model.current': LoadedModelInfo | null
+  'model.setAdapter': LoadedModelInfo
+
+  'ask.run': AskOutcome
+  'ask.cancel': { cancelled: boolean }
+  'history.list': HistoryItem[]
+  'history.mark': HistoryItem
 }
 
 /** Events pushed from the core to every connected UI. */
@@ -103,6 +151,11 @@ export interface ApiEvents {
   'recent.changed': RecentDatabase[]
   'db.opened': DatabaseInfo
   'db.closed': { dbId: string }
+  'model.downloadProgress': ModelDownloadProgress & { downloadId: string }
+  'model.changed': LoadedModelInfo | null
+  /** Streamed model output; attempt 0 is the first try, 1 the repair. */
+  'ask.chunk': { askId: string; attempt: number; text: string }
+  'ask.attempt': { askId: string; attempt: AskAttempt }
 }
 export type EventName = keyof ApiEvents
 

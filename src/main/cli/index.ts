@@ -1,10 +1,16 @@
 // The `sqlstill` command line. Every command drives the same headless core as the desktop app.
 import { Command, CommanderError } from 'commander'
+import { createStudentPredictor } from '../core/ask/evalPredictor'
+import { registerModelPredictorFactory } from '../core/eval/predictors'
 import { appVersion } from './context'
 import { reportError } from './output'
+import { register as registerAsk } from './commands/ask'
 import { register as registerDatabase } from './commands/database'
 import { register as registerEval } from './commands/eval'
 import { register as registerServe } from './commands/serve'
+
+// `eval --model` predicts with the student engine; the evaluation core itself knows no engines.
+registerModelPredictorFactory(createStudentPredictor)
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -14,6 +20,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
   registerDatabase(program)
+  registerAsk(program)
   registerEval(program)
   registerServe(program)
   return program

@@ -23,6 +23,8 @@ interface EvalOptions {
   db?: string
   goldAsPred?: boolean
   model?: string
+  adapter?: string
+  maxTokens: number
   limit?: number
   dbId?: string[]
   out: string
@@ -45,6 +47,8 @@ export function register(program: Command): void {
     .option('--db <path>', 'the SQLite database the --jsonl questions are about')
     .option('--gold-as-pred', 'use the gold SQL as the prediction (self-test: must score 100%)')
     .option('--model <path>', 'GGUF model that writes the predictions')
+    .option('--adapter <path>', 'LoRA adapter (GGUF) applied to --model')
+    .option('--max-tokens <n>', 'stop each generation after N tokens', parsePositiveInt, 256)
     .option('--limit <n>', 'only the first N questions (after --db-id)', parsePositiveInt)
     .option('--db-id <id>', 'only questions about this database (repeatable)', collect)
     .option('--out <dir>', 'output folder (items.jsonl, report.json, report.html)', 'eval-results')
@@ -96,7 +100,11 @@ async function runEvalCommand(opts: EvalOptions): Promise<void> {
   }
   const set = loadSet(opts)
   let model: ModelPredictor | undefined
-  if (opts.model) model = await createModelPredictor(resolve(opts.model))
+  if (opts.model)
+    model = await createModelPredictor(resolve(opts.model), {
+      adapter: opts.adapter ? resolve(opts.adapter) : undefined,
+      maxTokens: opts.maxTokens,
+    })
   const bar = opts.progress && process.stderr.isTTY ? new ProgressBar() : opts.progress ? new ProgressLines() : undefined
   // First Ctrl-C: finish the item in progress and stop cleanly (the run can be resumed); a second one kills.
   const controller = new AbortController()

@@ -12,6 +12,14 @@ export interface ModelPredictor {
 export interface ModelPredictorOptions {
   /** Stop generation after this many tokens. */
   maxTokens?: number
+  /** A LoRA adapter applied to the model (e.g. a customization run's output). */
+  adapter?: string
+  adapterScale?: number
+  contextSize?: number
+  threads?: number
+  schemaBudget?: number
+  /** One repair round after a failing query, as in the app (default true). */
+  repair?: boolean
 }
 
 export type ModelPredictorFactory = (modelPath: string, opts: ModelPredictorOptions) => Promise<ModelPredictor>

@@ -1,11 +1,14 @@
 // The one implementation of the API contract. Both shells (Electron IPC, the web host) and the tests
 // drive exactly this object; only the shell-specific bits (a native file dialog) are injected.
+import { randomUUID } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import type { AppInfo, DatabaseInfo, RecentDatabase } from '../../../shared/api'
 import { SqlstillError } from '../../../shared/errors'
 import { normalizeSettings, type Settings } from '../../../shared/settings'
+import { AskService } from '../ask/service'
 import { openDatabase, type DatabaseHandle } from '../db'
+import { readModelInfo, RECOMMENDED_MODELS } from '../llm'
 import { demoDatabasePath } from '../platform/paths'
 import type { KeyValueStore } from '../settings/keyValueStore'
 import type { ApiHandlers } from './dispatch'
@@ -33,11 +36,13 @@ interface OpenEntry {
 export class CoreService {
   readonly events = new EventBus()
   readonly handlers: ApiHandlers
+  readonly student: AskService
   private readonly open = new Map<string, OpenEntry>()
   /** queryId → database id, so `db.cancel` can find the running query. */
   private readonly runningQueries = new Map<string, string>()
 
   constructor(private readonly options: CoreServiceOptions) {
+    this.student = new AskService({ dataDir: options.dataDir, settings: () => this.settings })
     this.handlers = this.createHandlers()
   }
 
@@ -80,6 +85,7 @@ export class CoreService {
   }
 
   async dispose(): Promise<void> {
+    await this.student.dispose().catch(() => undefined)
     await Promise.allSettled([...this.open.values()].map((e) => e.handle.close()))
     this.open.clear()
   }
@@ -173,6 +179,64 @@ export class CoreService {
       'dialog.openDatabase': async () => ({
         path: this.options.pickDatabaseFile ? await this.options.pickDatabaseFile() : null,
       }),
+      ...this.modelHandlers(),
+    }
+  }
+
+  private modelHandlers(): Pick<ApiHandlers, Extract<keyof ApiHandlers, `model.${string}` | `ask.${string}` | `history.${string}`>> {
+    const student = this.student
+    const changed = () => {
+      const current = student.currentModel()
+      this.events.emit('model.changed', current)
+      return current
+    }
+    return {
+      'model.list': () => student.models.list(),
+      'model.recommended': async () => RECOMMENDED_MODELS,
+      'model.info': ({ path }) => readModelInfo(path),
+      'model.add': ({ path }) => student.models.add(path),
+      'model.remove': async ({ id }) => {
+        const current = student.currentModel()
+        if (current && current.modelId === id) {
+          await student.unloadModel()
+          changed()
+        }
+        return student.models.remove(id)
+      },
+      'model.download': ({ uri, downloadId }) =>
+        student.download(uri, downloadId, (p) => this.events.emit('model.downloadProgress', { ...p, downloadId })),
+      'model.cancelDownload': async ({ downloadId }) => ({ cancelled: student.cancelDownload(downloadId) }),
+      'model.load': async ({ ref }) => {
+        await student.loadModel(ref)
+        return changed()!
+      },
+      'model.unload': async () => {
+        const had = student.currentModel() !== null
+        await student.unloadModel()
+        changed()
+        return { unloaded: had }
+      },
+      'model.current': async () => student.currentModel(),
+      'model.setAdapter': async ({ path, scale }) => {
+        await student.setAdapter(path ? { path, scale } : null)
+        return changed()!
+      },
+      'ask.run': async ({ dbId, question, askId, rules, maxTokens }) => {
+        const id = askId ?? randomUUID()
+        return student.ask({
+          db: this.handle(dbId),
+          question,
+          askId: id,
+          rules,
+          maxTokens,
+          onTextChunk: (text, attempt) => this.events.emit('ask.chunk', { askId: id, attempt, text }),
+          onAttempt: (attempt) => this.events.emit('ask.attempt', { askId: id, attempt }),
+        })
+      },
+      'ask.cancel': async ({ askId }) => ({ cancelled: student.cancel(askId) }),
+      'history.list': async ({ dbId, limit, offset }) => student.history.list(this.handle(dbId).path, { limit, offset }),
+      'history.mark': async ({ dbId, id, verdict, correctedSql }) =>
+        student.history.mark(this.handle(dbId).path, id, verdict, correctedSql),
     }
   }
 }

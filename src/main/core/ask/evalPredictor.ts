@@ -1,0 +1,33 @@
+// The student as an evaluation predictor: the same prompt, generation, validation and repair as `ask`,
+// without history, so accuracy figures measure exactly what users get.
+import type { ModelPredictor, ModelPredictorOptions } from '../eval/predictors'
+import { ModelEngine } from '../llm'
+import { ask } from './ask'
+
+export async function createStudentPredictor(modelPath: string, opts: ModelPredictorOptions = {}): Promise<ModelPredictor> {
+  const engine = await ModelEngine.load(modelPath, {
+    contextSize: opts.contextSize,
+    threads: opts.threads,
+    adapter: opts.adapter ? { path: opts.adapter, scale: opts.adapterScale } : null,
+  })
+  return {
+    async predict(item, db) {
+      const { record } = await ask({
+        generator: engine,
+        db: db.handle,
+        question: item.question,
+        maxTokens: opts.maxTokens,
+        repair: opts.repair ?? true,
+        schemaBudget: opts.schemaBudget,
+      })
+      return {
+        sql: record.sql ?? '',
+        ttftMs: record.timeToFirstTokenMs,
+        totalMs: record.totalMs,
+        tokensPerSecond: record.tokensPerSecond,
+        promptTokens: record.promptTokens,
+      }
+    },
+    close: () => engine.dispose(),
+  }
+}

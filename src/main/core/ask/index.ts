@@ -1,0 +1,6 @@
+export * from './ask'
+export * from './extract'
+export * from './history'
+export * from './types'
+export * from './validate'
+export * from './service'

@@ -1,0 +1,394 @@
+// The student-model engine: a loaded GGUF with one context sequence, streaming generation, cancellation,
+// stop sequences, LoRA adapters, and prefix caching (the schema part of a prompt is evaluated once per database).
+import { availableParallelism } from 'node:os'
+import { basename } from 'node:path'
+import type { ChatHistoryItem, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import { resolveChatWrapper } from 'node-llama-cpp'
+import { SqlstillError } from '../../../shared/errors'
+import type { ChatMessage } from '../prompt/build'
+import type { Backend, ModelLease } from './backend'
+import { backendInUse, leaseModel, sharedLlama } from './backend'
+import type { GgufModelInfo } from './gguf'
+import { readAdapterInfo, readModelInfo } from './gguf'
+import type { AdapterSpec } from '../../../shared/models'
+export type { AdapterSpec }
+
+
+export interface EngineOptions {
+  backend?: Backend
+  /**
+   * Requested context size in tokens. Requests beyond the model's training context are clamped to it (see
+   * `contextClamped`): past it the model produces garbage, and a clamped context is more useful than an error.
+   * Default: min(4096, training context).
+   */
+  contextSize?: number
+  /**
+   * Threads for evaluation. 0 or undefined: all cores but one, at least one. llama.cpp's worker threads spin while
+   * they wait, so oversubscribing a busy machine is catastrophic (measured on 2 cores under load: 1 thread
+   * ~1,400 tokens/s on a tiny model, 2 threads ~60, the library default under 1).
+   */
+  threads?: number
+  adapter?: AdapterSpec | null
+}
+
+export interface GenerateOptions {
+  /** Default 256; always limited to what is left of the context. */
+  maxTokens?: number
+  /** 0 (the default) is greedy decoding. */
+  temperature?: number
+  topK?: number
+  topP?: number
+  seed?: number
+  /** Generation ends before the first occurrence of any of these; the stop text is not returned. */
+  stop?: string[]
+  signal?: AbortSignal
+  onToken?: (token: number) => void
+  /** Called with each new piece of text, never splitting a multi-byte character or emitting part of a stop string. */
+  onTextChunk?: (text: string) => void
+  /** Reuse the evaluated tokens the last prompt shares with this one. Default true. */
+  reusePrefix?: boolean
+}
+
+export type StopReason = 'eos' | 'stop' | 'maxTokens'
+
+export interface GenerateResult {
+  text: string
+  stopReason: StopReason
+  promptTokens: number
+  /** Prompt tokens that were already in the context and were not evaluated again. */
+  reusedPromptTokens: number
+  generatedTokens: number
+  /** From the call to the first generated token (includes prompt evaluation). */
+  timeToFirstTokenMs: number
+  totalMs: number
+  /** Generated tokens per second after the first one. */
+  tokensPerSecond: number
+}
+
+/** A prompt: plain completion text, chat messages (formatted with the model's chat template), or tokens. */
+export type PromptInput = string | { messages: ChatMessage[] } | { tokens: Token[] }
+
+const DEFAULT_MAX_TOKENS = 256
+const DEFAULT_CONTEXT = 4096
+const PROMPT_CHUNK = 256
+
+function cancelled(partial?: string): SqlstillError {
+  return new SqlstillError('CANCELLED', 'Generation was cancelled', partial !== undefined ? { partialText: partial } : undefined)
+}
+
+export class ModelEngine {
+  /** Counts tokens with this model's tokenizer (stable identity: the schema linker caches per counter). */
+  readonly tokenCounter = (text: string): number => this.countTokens(text)
+  private context: LlamaContext | null = null
+  private sequence: LlamaContextSequence | null = null
+  private queue: Promise<unknown> = Promise.resolve()
+  private currentAdapter: AdapterSpec | null = null
+  private disposed = false
+
+  private constructor(
+    readonly info: GgufModelInfo,
+    readonly backend: Backend,
+    private readonly lease: ModelLease,
+    private readonly options: EngineOptions,
+    /** The context size in effect after clamping. */
+    readonly contextSize: number,
+    /** True when the requested context was larger than the model's training context and was reduced. */
+    readonly contextClamped: boolean,
+  ) {}
+
+  static async load(modelPath: string, options: EngineOptions = {}): Promise<ModelEngine> {
+    const info = await readModelInfo(modelPath)
+    const llama = await sharedLlama(options.backend ?? 'auto')
+    const lease = await leaseModel(llama, modelPath, options.backend ?? 'auto')
+    const train = lease.model.trainContextSize
+    const requested = options.contextSize ?? Math.min(DEFAULT_CONTEXT, train)
+    if (!Number.isInteger(requested) || requested < 16) {
+      await lease.release()
+      throw new SqlstillError('BAD_REQUEST', `Context size must be an integer of at least 16 tokens (got ${requested})`)
+    }
+    const engine = new ModelEngine(
+      info,
+      backendInUse(llama),
+      lease,
+      options,
+      Math.min(requested, train),
+      requested > train,
+    )
+    try {
+      await engine.openContext(options.adapter ?? null)
+    } catch (err) {
+      await lease.release()
+      throw err
+    }
+    return engine
+  }
+
+  get model(): LlamaModel {
+    return this.lease.model
+  }
+
+  get modelPath(): string {
+    return this.info.path
+  }
+
+  /** A readable id for records: the file name. */
+  get modelId(): string {
+    return basename(this.info.path)
+  }
+
+  get adapter(): AdapterSpec | null {
+    return this.currentAdapter
+  }
+
+  get adapterId(): string | null {
+    return this.currentAdapter ? basename(this.currentAdapter.path) : null
+  }
+
+  get trainContextSize(): number {
+    return this.model.trainContextSize
+  }
+
+  get hasChatTemplate(): boolean {
+    return this.info.hasChatTemplate
+  }
+
+  /** Tokens currently held in the sequence (what the next prompt can reuse). */
+  get cachedTokens(): number {
+    return this.sequence?.nextTokenIndex ?? 0
+  }
+
+  tokenize(text: string): Token[] {
+    const tokens = this.model.tokens
+    const bos = tokens.shouldPrependBosToken ? tokens.bos : null
+    if (bos == null) return this.model.tokenize(text, false)
+    return [bos, ...this.model.tokenize(text, false, 'trimLeadingSpace')]
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenize(text, false).length
+  }
+
+  /** Formats chat messages with the model's own chat template, ending where the assistant's reply begins. */
+  formatChat(messages: ChatMessage[]): { tokens: Token[]; stops: string[] } {
+    const wrapper = resolveChatWrapper(this.model)
+    const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
+      if (m.role === 'system') return { type: 'system', text: m.content }
+      if (m.role === 'user') return { type: 'user', text: m.content }
+      return { type: 'model', response: [m.content] }
+    })
+    history.push({ type: 'model', response: [] })
+    const state = wrapper.generateContextState({ chatHistory: history })
+    const stops: string[] = []
+    for (const trigger of state.stopGenerationTriggers) {
+      // Triggers made of special tokens end generation as end-of-generation tokens anyway.
+      if (trigger.values.every((v) => typeof v === 'string')) stops.push(trigger.values.join(''))
+    }
+    return { tokens: state.contextText.tokenize(this.model.tokenizer), stops: stops.filter(Boolean) }
+  }
+
+  /** Replaces the adapter (or removes it with null): a new context on the same loaded weights. */
+  async setAdapter(adapter: AdapterSpec | null): Promise<void> {
+    await this.exclusive(async () => {
+      const previous = this.currentAdapter
+      try {
+        await this.openContext(adapter)
+      } catch (err) {
+        await this.openContext(previous).catch(() => undefined)
+        throw err
+      }
+    })
+  }
+
+  async generate(prompt: PromptInput, options: GenerateOptions = {}): Promise<GenerateResult> {
+    return this.exclusive(() => this.generateNow(prompt, options))
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return
+    this.disposed = true
+    await this.queue.catch(() => undefined)
+    await this.context?.dispose()
+    this.context = null
+    this.sequence = null
+    await this.lease.release()
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.disposed) throw new SqlstillError('NOT_FOUND', 'The model engine has been closed')
+      return task()
+    })
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+
+  private async openContext(adapter: AdapterSpec | null): Promise<void> {
+    if (adapter) {
+      const adapterInfo = await readAdapterInfo(adapter.path)
+      if (adapterInfo.architecture && adapterInfo.architecture !== this.info.architecture) {
+        throw new SqlstillError(
+          'NOT_A_MODEL',
+          `Adapter ${adapter.path} is for ${adapterInfo.architecture} models, not ${this.info.architecture}`,
+          { path: adapter.path },
+        )
+      }
+      const scale = adapter.scale ?? 1
+      if (!Number.isFinite(scale)) throw new SqlstillError('BAD_REQUEST', `Adapter scale must be a number (got ${scale})`)
+    }
+    await this.context?.dispose()
+    this.context = null
+    this.sequence = null
+    try {
+      this.context = await this.model.createContext({
+        contextSize: this.contextSize,
+        sequences: 1,
+        threads: this.options.threads || defaultThreads(),
+        ...(adapter ? { lora: { adapters: [{ filePath: adapter.path, scale: adapter.scale ?? 1 }] } } : {}),
+      })
+    } catch (err) {
+      if (adapter) {
+        throw new SqlstillError('NOT_A_MODEL', `Could not apply adapter ${adapter.path}: ${(err as Error).message}`, {
+          path: adapter.path,
+        })
+      }
+      throw new SqlstillError('INTERNAL', `Could not create a model context: ${(err as Error).message}`)
+    }
+    this.sequence = this.context.getSequence()
+    this.currentAdapter = adapter ? { path: adapter.path, scale: adapter.scale ?? 1 } : null
+  }
+
+  private promptTokens(prompt: PromptInput): { tokens: Token[]; stops: string[] } {
+    if (typeof prompt === 'string') return { tokens: this.tokenize(prompt), stops: [] }
+    if ('tokens' in prompt) return { tokens: prompt.tokens, stops: [] }
+    return this.formatChat(prompt.messages)
+  }
+
+  private async generateNow(prompt: PromptInput, options: GenerateOptions): Promise<GenerateResult> {
+    const started = performance.now()
+    const { signal } = options
+    if (signal?.aborted) throw cancelled()
+    const sequence = this.sequence
+    if (!sequence) throw new SqlstillError('INTERNAL', 'The model has no context')
+    const { tokens, stops: templateStops } = this.promptTokens(prompt)
+    if (tokens.length === 0) throw new SqlstillError('BAD_REQUEST', 'The prompt is empty')
+    if (tokens.length >= this.contextSize) {
+      throw new SqlstillError(
+        'BAD_REQUEST',
+        `The prompt is ${tokens.length} tokens but the context holds ${this.contextSize}: shorten the schema budget or raise the context size`,
+        { promptTokens: tokens.length, contextSize: this.contextSize },
+      )
+    }
+    const maxTokens = Math.max(1, Math.min(options.maxTokens ?? DEFAULT_MAX_TOKENS, this.contextSize - tokens.length))
+    const stops = [...(options.stop ?? []), ...templateStops].filter((s) => s.length > 0)
+
+    // Prefix cache: keep what the sequence already holds of this prompt, erase the rest. At least the last prompt
+    // token is always evaluated again, because its logits are what the first generated token is sampled from.
+    let reused = 0
+    if (options.reusePrefix !== false) {
+      reused = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1)
+    }
+    if (sequence.nextTokenIndex > reused) {
+      if (reused === 0) await sequence.clearHistory()
+      else await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }])
+    }
+    reused = sequence.nextTokenIndex
+
+    // The prompt goes in chunks so that cancelling a long prompt does not wait for all of it.
+    // The last chunk goes with the generating call, so a short prompt tail costs one decode, not two.
+    const tail = tokens.slice(reused)
+    const lastChunkStart = Math.max(0, Math.ceil(tail.length / PROMPT_CHUNK) - 1) * PROMPT_CHUNK
+    for (let i = 0; i < lastChunkStart; i += PROMPT_CHUNK) {
+      await sequence.evaluateWithoutGeneratingNewTokens(tail.slice(i, i + PROMPT_CHUNK))
+      if (signal?.aborted) throw cancelled()
+    }
+
+    const generated: Token[] = []
+    let text = ''
+    let emitted = 0
+    let firstTokenAt = 0
+    let stopReason: StopReason = 'maxTokens'
+    let wasCancelled = false
+    const emit = (upTo: number) => {
+      if (upTo > emitted) {
+        options.onTextChunk?.(text.slice(emitted, upTo))
+        emitted = upTo
+      }
+    }
+
+    const iterator = sequence.evaluate(tail.slice(lastChunkStart), {
+      temperature: options.temperature ?? 0,
+      ...(options.topK !== undefined ? { topK: options.topK } : {}),
+      ...(options.topP !== undefined ? { topP: options.topP } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    })
+    for await (const token of iterator) {
+      if (!firstTokenAt) firstTokenAt = performance.now()
+      if (signal?.aborted) {
+        wasCancelled = true
+        break
+      }
+      if (this.model.isEogToken(token)) {
+        stopReason = 'eos'
+        break
+      }
+      generated.push(token)
+      options.onToken?.(token)
+      text = this.model.detokenize(generated)
+      const stopAt = firstStop(text, stops)
+      if (stopAt >= 0) {
+        text = text.slice(0, stopAt)
+        stopReason = 'stop'
+        break
+      }
+      // Hold back an incomplete multi-byte character and anything that could still become a stop string.
+      let safe = text.length
+      while (safe > emitted && text.charCodeAt(safe - 1) === 0xfffd) safe--
+      safe = Math.min(safe, text.length - partialStopLength(text, stops))
+      emit(safe)
+      if (generated.length >= maxTokens) break
+    }
+    if (wasCancelled) throw cancelled(text)
+    emit(text.length)
+
+    const ended = performance.now()
+    const ttft = (firstTokenAt || ended) - started
+    const decodeSeconds = (ended - (firstTokenAt || ended)) / 1000
+    return {
+      text,
+      stopReason,
+      promptTokens: tokens.length,
+      reusedPromptTokens: reused,
+      generatedTokens: generated.length,
+      timeToFirstTokenMs: ttft,
+      totalMs: ended - started,
+      tokensPerSecond: generated.length > 1 && decodeSeconds > 0 ? (generated.length - 1) / decodeSeconds : 0,
+    }
+  }
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1)
+}
+
+function firstStop(text: string, stops: string[]): number {
+  let best = -1
+  for (const s of stops) {
+    const at = text.indexOf(s)
+    if (at >= 0 && (best < 0 || at < best)) best = at
+  }
+  return best
+}
+
+/** Length of the longest suffix of text that is a proper prefix of some stop string. */
+function partialStopLength(text: string, stops: string[]): number {
+  let longest = 0
+  for (const s of stops) {
+    for (let n = Math.min(s.length - 1, text.length); n > longest; n--) {
+      if (text.endsWith(s.slice(0, n))) {
+        longest = n
+        break
+      }
+    }
+  }
+  return longest
+}

@@ -1,0 +1,101 @@
+// GGUF facts for the model manager and the engine: what a file is, without loading its weights.
+import { stat } from 'node:fs/promises'
+import { GgufFileType, readGgufFileInfo } from 'node-llama-cpp'
+import { SqlstillError } from '../../../shared/errors'
+import type { GgufModelInfo } from '../../../shared/models'
+export type { GgufModelInfo }
+
+
+// Token lists are large (150 k entries for Qwen) and tell the manager nothing.
+const IGNORED_KEYS = [
+  'tokenizer.ggml.tokens',
+  'tokenizer.ggml.token_type',
+  'tokenizer.ggml.scores',
+  'tokenizer.ggml.merges',
+]
+
+export function quantizationName(fileType: number | null | undefined): string | null {
+  if (fileType == null) return null
+  const name = GgufFileType[fileType] as string | undefined
+  if (!name) return `type ${fileType}`
+  return name.replace(/^(MOSTLY|ALL)_/, '')
+}
+
+async function checkFile(path: string): Promise<number> {
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) throw new SqlstillError('NOT_A_MODEL', `Not a file: ${path}`, { path })
+    return info.size
+  } catch (err) {
+    if (err instanceof SqlstillError) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new SqlstillError('NOT_FOUND', `Model file not found: ${path}`, { path })
+    }
+    throw new SqlstillError('NOT_A_MODEL', `Cannot read ${path}: ${(err as Error).message}`, { path })
+  }
+}
+
+/** Reads any GGUF file's header (model or adapter). NOT_FOUND when missing, NOT_A_MODEL when not a GGUF. */
+export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
+  const sizeBytes = await checkFile(path)
+  let info: Awaited<ReturnType<typeof readGgufFileInfo>>
+  try {
+    info = await readGgufFileInfo(path, { sourceType: 'filesystem', ignoreKeys: IGNORED_KEYS, logWarnings: false })
+  } catch (err) {
+    throw new SqlstillError('NOT_A_MODEL', `${path} is not a readable GGUF file: ${(err as Error).message}`, { path })
+  }
+  const metadata = info.metadata as unknown as Record<string, Record<string, unknown> | undefined>
+  const general = (metadata.general ?? {}) as Record<string, unknown>
+  const architecture = typeof general.architecture === 'string' ? general.architecture : ''
+  const archMeta = (metadata[architecture] ?? {}) as Record<string, unknown>
+  const tokenizer = (metadata.tokenizer ?? {}) as Record<string, unknown>
+  const ggml = (tokenizer.ggml ?? {}) as Record<string, unknown>
+  let parameterCount = 0
+  for (const t of info.fullTensorInfo ?? info.tensorInfo ?? []) {
+    parameterCount += t.dimensions.reduce<number>((p, d) => p * Number(d), 1)
+  }
+  const fileType = typeof general.file_type === 'number' ? general.file_type : null
+  return {
+    path,
+    sizeBytes,
+    architecture,
+    name: typeof general.name === 'string' ? general.name : null,
+    parameterCount,
+    quantization: quantizationName(fileType),
+    fileType,
+    contextLength: typeof archMeta.context_length === 'number' ? archMeta.context_length : null,
+    hasChatTemplate: typeof tokenizer.chat_template === 'string' && tokenizer.chat_template.length > 0,
+    type: typeof general.type === 'string' ? general.type : null,
+    tensorCount: Number(info.totalTensorCount ?? info.tensorCount),
+  }
+}
+
+/** Reads a GGUF and insists it is a usable language model (not an adapter, not a vocab-only file). */
+export async function readModelInfo(path: string): Promise<GgufModelInfo> {
+  const info = await readGgufHeader(path)
+  if (info.type === 'adapter') {
+    throw new SqlstillError('NOT_A_MODEL', `${path} is a LoRA adapter, not a model: add it as an adapter instead`, {
+      path,
+      ggufType: info.type,
+    })
+  }
+  if (!info.architecture) {
+    throw new SqlstillError('NOT_A_MODEL', `${path} has no general.architecture: not a model GGUF`, { path })
+  }
+  if (info.tensorCount === 0 || info.parameterCount === 0) {
+    throw new SqlstillError('NOT_A_MODEL', `${path} has no weights (a vocabulary-only GGUF?)`, { path })
+  }
+  return info
+}
+
+/** Reads a GGUF and insists it is a LoRA adapter. */
+export async function readAdapterInfo(path: string): Promise<GgufModelInfo> {
+  const info = await readGgufHeader(path)
+  if (info.type !== 'adapter') {
+    throw new SqlstillError('NOT_A_MODEL', `${path} is not a LoRA adapter (general.type is ${info.type ?? 'missing'})`, {
+      path,
+    })
+  }
+  return info
+}

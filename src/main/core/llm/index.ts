@@ -1,0 +1,5 @@
+export * from './backend'
+export * from './download'
+export * from './engine'
+export * from './gguf'
+export * from './models'

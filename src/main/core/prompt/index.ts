@@ -1,0 +1,5 @@
+export * from './bm25'
+export * from './build'
+export * from './link'
+export * from './serialize'
+export * from './tokens'

@@ -1,0 +1,85 @@
+// Models as the UI and the core both see them: files, their GGUF facts, downloads, the loaded student.
+import type { ApiErrorShape } from './errors'
+
+export interface GgufModelInfo {
+  path: string
+  sizeBytes: number
+  /** general.architecture, e.g. "llama", "qwen2". */
+  architecture: string
+  name: string | null
+  /** Sum of the elements of every tensor. */
+  parameterCount: number
+  /** Quantization as people name it ("Q4_K_M", "F32"), from general.file_type; null when the file does not say. */
+  quantization: string | null
+  fileType: number | null
+  /** The context length the model was trained with. */
+  contextLength: number | null
+  hasChatTemplate: boolean
+  /** general.type: "model" for models, "adapter" for LoRA files; null when absent (older files are models). */
+  type: string | null
+  tensorCount: number
+}
+
+export interface DownloadProgress {
+  downloadedBytes: number
+  /** Null when the server does not say. */
+  totalBytes: number | null
+  /** Average over this session of the download (not counting resumed bytes). */
+  bytesPerSecond: number
+  etaSeconds: number | null
+  /** Bytes that were already on disk from an earlier, interrupted attempt. */
+  resumedFromBytes: number
+}
+
+export type Backend = 'auto' | 'metal' | 'cuda' | 'vulkan' | 'cpu'
+
+export interface AdapterSpec {
+  path: string
+  /** Adapter strength; 1 applies it as trained, 0 disables it. Default 1. */
+  scale?: number
+}
+
+export interface RecommendedModel {
+  id: string
+  name: string
+  uri: string
+  role: ModelRole
+  approxSizeBytes: number
+  description: string
+}
+
+export interface ModelEntry {
+  /** Stable id: a hash of the file's absolute path. */
+  id: string
+  path: string
+  fileName: string
+  /** True for files inside the models folder (deleting removes the file); false for external files. */
+  managed: boolean
+  /** Where it was downloaded from, when it was. */
+  source: string | null
+  addedAt: string | null
+  /** Null when the file could not be read (then `error` says why). */
+  info: GgufModelInfo | null
+  error?: ApiErrorShape
+}
+
+export interface ModelDownloadProgress extends DownloadProgress {
+  uri: string
+  fileName: string
+}
+
+export type ModelRole = 'student' | 'teacher'
+
+export interface LoadedModelInfo {
+  modelId: string
+  path: string
+  architecture: string
+  quantization: string | null
+  parameterCount: number
+  contextSize: number
+  contextClamped: boolean
+  trainContextSize: number
+  hasChatTemplate: boolean
+  backend: Backend
+  adapter: AdapterSpec | null
+}

@@ -1,0 +1,78 @@
+import path from 'node:path'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { AskService } from '../../src/main/core/ask'
+import type { DatabaseHandle } from '../../src/main/core/db'
+import { openDatabase } from '../../src/main/core/db'
+import { SqlstillError } from '../../src/shared/errors'
+import type { Settings } from '../../src/shared/settings'
+import { DEFAULT_SETTINGS } from '../../src/shared/settings'
+import { spiderDbPath } from '../prompt/spider'
+import { writeStoriesLora } from './ggufWriter'
+import { storiesF32, TEST_THREADS, tempDir } from './models'
+
+let db: DatabaseHandle
+let settings: Settings = { ...DEFAULT_SETTINGS, threads: TEST_THREADS, contextSize: 512 }
+const service = new AskService({ dataDir: tempDir('sqlstill-service-'), settings: () => settings })
+
+beforeAll(async () => {
+  db = await openDatabase(spiderDbPath('concert_singer')!)
+})
+afterAll(async () => {
+  await service.dispose()
+  await db?.close()
+})
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+    return 'resolved'
+  } catch (err) {
+    return err instanceof SqlstillError ? err.code : `non-SqlstillError: ${String(err)}`
+  }
+}
+
+test('the student service: load, ask, FixIt examples from corrections, cancel by id, settings reload, adapter, unload', async () => {
+  expect(await codeOf(service.ask({ db, question: 'How many singers?' }))).toBe('BAD_REQUEST')
+
+  const loaded = await service.loadModel(storiesF32)
+  expect(loaded).toMatchObject({ modelId: 'stories260K-f32.gguf', contextSize: 512, quantization: 'F32', adapter: null })
+
+  const first = await service.ask({ db, question: 'How many singers are there?', maxTokens: 8 })
+  expect(service.history.list(db.path).map((i) => i.id)).toEqual([first.record.id])
+
+  // A correction becomes a few-shot example in later prompts on this database.
+  service.history.mark(db.path, first.record.id, 'wrong', 'SELECT count(*) FROM singer')
+  const second = await service.ask({ db, question: 'How many singers are there?', maxTokens: 8 })
+  expect(second.record.promptTokens).toBeGreaterThan(first.record.promptTokens)
+
+  let cancelledAt = -1
+  const askId = 'ask-1'
+  const running = service.ask({
+    db,
+    question: 'List every singer name.',
+    askId,
+    maxTokens: 200,
+    onTextChunk: () => {
+      if (cancelledAt < 0) cancelledAt = Number(service.cancel(askId))
+    },
+  })
+  expect(await codeOf(running)).toBe('CANCELLED')
+  expect(cancelledAt).toBe(1)
+  expect(service.cancel(askId)).toBe(false)
+
+  settings = { ...settings, contextSize: 384 }
+  await service.ask({ db, question: 'How many stadiums?', maxTokens: 4 })
+  expect(service.currentModel()?.contextSize).toBe(384)
+
+  const lora = path.join(tempDir(), 'lora.gguf')
+  writeStoriesLora(lora)
+  expect((await service.setAdapter({ path: lora, scale: 0.5 })).adapter).toEqual({ path: lora, scale: 0.5 })
+  const adapted = await service.ask({ db, question: 'How many stadiums?', maxTokens: 4 })
+  expect(adapted.record.adapterId).toBe('lora.gguf')
+
+  expect(service.cancelDownload('no-such-download')).toBe(false)
+  expect(await codeOf(service.download('ftp://example.com/x.gguf', 'd1'))).toBe('BAD_REQUEST')
+
+  await service.unloadModel()
+  expect(service.currentModel()).toBeNull()
+})
