@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { appRoot } from '../core/platform/paths'
 import { formatFigure, newReport, writeReport, type SectionResult } from './report'
 import { benchBandwidth } from './sections/bandwidth'
+import { benchEngine } from './sections/engine'
 import { benchQueries } from './sections/queries'
 
 type Section = { name: string; run: () => Promise<Omit<SectionResult, 'seconds'>> }
@@ -11,6 +12,7 @@ type Section = { name: string; run: () => Promise<Omit<SectionResult, 'seconds'>
 const SECTIONS: Section[] = [
   { name: 'memory-bandwidth', run: benchBandwidth },
   { name: 'queries', run: benchQueries },
+  { name: 'engine', run: () => benchEngine(process.argv.includes('--with-1.5b') ? ['0.5b', '1.5b'] : ['0.5b']) },
 ]
 
 async function main(): Promise<void> {
