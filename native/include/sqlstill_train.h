@@ -1,0 +1,243 @@
+// The whole C++ surface of the sqlstill native training addon.
+//
+// Everything here runs on ggml's public API (the libraries node-llama-cpp ships). The transformer graph is our own,
+// built from GGUF metadata; nothing from llama.cpp's graph code or llama_opt_* is used, because upstream training
+// gives K/V LoRA no gradient and has no loss mask (see shared/notes/training-engine.md).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct ggml_context;
+struct ggml_tensor;
+struct ggml_cgraph;
+struct ggml_backend;
+struct ggml_backend_buffer;
+struct ggml_gallocr;
+struct gguf_context;
+
+namespace sqlstill {
+
+// An error the JS side turns into SqlstillError(code, message). Codes match src/shared/errors.ts.
+class NativeError : public std::runtime_error {
+public:
+    NativeError(std::string code, const std::string & message) : std::runtime_error(message), code_(std::move(code)) {}
+    const std::string & code() const { return code_; }
+
+private:
+    std::string code_;
+};
+
+// ---------------------------------------------------------------- backend
+
+struct GgmlInfo {
+    std::vector<std::string> backends; // registered backend names (e.g. "CPU")
+    std::vector<std::string> devices;  // "name: description"
+    int nThreads = 0;                  // threads our compute uses by default
+    std::string libDir;                // where the ggml libraries were loaded from
+};
+
+// Loads the CPU backend variants once (ggml_backend_load_all_from_path on the directory the ggml libs live in).
+void ensureBackends();
+GgmlInfo ggmlInfo();
+
+// ---------------------------------------------------------------- GGUF metadata
+
+struct GgufValue {
+    enum Kind { Number, Bool, String, Array } kind = Number;
+    double number = 0;
+    bool boolean = false;
+    std::string str;
+    std::string arrayType;        // for arrays: the element type name
+    uint64_t arrayLength = 0;     // for arrays: element count
+    std::vector<GgufValue> items; // for arrays: elements (only when short; long arrays are summarized)
+};
+
+struct GgufTensorInfo {
+    std::string name;
+    std::string type;           // ggml type name, e.g. "f32", "q8_0"
+    std::vector<int64_t> shape; // ggml ne order (ne[0] first)
+};
+
+struct GgufMetadata {
+    uint32_t version = 0;
+    std::string architecture;
+    std::vector<std::pair<std::string, GgufValue>> kv; // file order
+    std::vector<GgufTensorInfo> tensors;
+};
+
+// Throws NativeError NOT_FOUND / NOT_A_MODEL.
+GgufMetadata readGgufMetadata(const std::string & path);
+
+// ---------------------------------------------------------------- model
+
+struct Hparams {
+    std::string arch; // "llama" or "qwen2"
+    int nVocab = 0, nEmbd = 0, nLayer = 0, nHead = 0, nHeadKv = 0, nFf = 0, nCtxTrain = 0, headDim = 0, nRot = 0;
+    float rmsEps = 1e-5f, ropeFreqBase = 10000.0f, ropeFreqScale = 1.0f;
+    int ropeMode = 0; // GGML_ROPE_TYPE_NORMAL (llama) or GGML_ROPE_TYPE_NEOX (qwen2)
+};
+
+struct LayerWeights {
+    ggml_tensor *attnNorm = nullptr, *wq = nullptr, *wk = nullptr, *wv = nullptr, *wo = nullptr;
+    ggml_tensor *bq = nullptr, *bk = nullptr, *bv = nullptr, *bo = nullptr;
+    ggml_tensor *ffnNorm = nullptr, *ffnGate = nullptr, *ffnUp = nullptr, *ffnDown = nullptr;
+};
+
+// LoRA target names, in the order used everywhere (adapter tensors are blk.N.<target>.weight.lora_{a,b}).
+extern const char * const kLoraTargets[7]; // attn_q attn_k attn_v attn_output ffn_gate ffn_up ffn_down
+
+// The frozen base model: weights in their stored types, in a CPU backend buffer.
+class Model {
+public:
+    explicit Model(const std::string & path); // throws NOT_FOUND / NOT_A_MODEL / UNSUPPORTED
+    ~Model();
+    Model(const Model &) = delete;
+    Model & operator=(const Model &) = delete;
+
+    const Hparams & hp() const { return hp_; }
+    const std::string & path() const { return path_; }
+    ggml_tensor * tokEmbd = nullptr;
+    ggml_tensor * outputNorm = nullptr;
+    ggml_tensor * output = nullptr; // == tokEmbd when the head is tied
+    std::vector<LayerWeights> layers;
+    ggml_tensor * weight(int layer, int target) const; // target indexes kLoraTargets
+
+private:
+    std::string path_;
+    Hparams hp_;
+    ggml_context * ctx_ = nullptr;
+    ggml_backend_buffer * buf_ = nullptr;
+};
+
+// One LoRA pair per (layer, target); null entries are untrained targets.
+struct LoraPair {
+    ggml_tensor * a = nullptr; // [n_in, r]
+    ggml_tensor * b = nullptr; // [r, n_out]
+};
+struct LoraWeights {
+    float scale = 1.0f; // alpha / rank
+    std::vector<std::vector<LoraPair>> pairs; // [layer][target]
+};
+
+// Builds the logits [n_vocab, n_tokens] for one sequence starting at position 0.
+ggml_tensor * buildForward(ggml_context * ctx, const Model & m, const LoraWeights * lora, ggml_tensor * tokens,
+                           ggml_tensor * positions, int nTokens);
+
+// Plain forward with no adapter; logits row-major [n_tokens][n_vocab].
+std::vector<float> forwardLogits(const Model & m, const std::vector<int32_t> & tokens, int nThreads);
+
+// ---------------------------------------------------------------- trainer
+
+struct GraphSet; // one static per-bucket graph with its inputs (trainer.cpp)
+
+struct TrainerOptions {
+    std::string modelPath;
+    int rank = 8;
+    float alpha = 16.0f;
+    std::vector<std::string> targets; // subset of kLoraTargets
+    float lr = 1e-3f;
+    float weightDecay = 0.0f;
+    float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+    float gradClip = 1.0f; // global L2 norm of the LoRA gradient is clipped to this before AdamW; 0 disables
+    // Input gradients through frozen F16/quantized weights: ggml's autodiff uses out_prod, which is 6-35x slower
+    // than a forward matmul on CPU for those types; with this on, the backward uses mul_mat on a transposed F16
+    // copy of each such weight instead (memory: 2 bytes per frozen weight). F32 weights keep out_prod.
+    bool transposedBackward = true;
+    uint32_t seed = 42;
+    int threads = 0;     // 0: hardware concurrency
+    int maxLength = 256; // longest sequence accepted
+};
+
+struct TrainExample {
+    std::vector<int32_t> tokens;
+    int completionStart = 0; // tokens[completionStart..] are predicted (loss counted); earlier ones are prompt
+};
+
+struct StepResult {
+    double loss = 0;          // mean cross-entropy over completion tokens of the batch
+    double gradNorm = 0;      // global L2 norm of the LoRA gradient before clipping (training steps only)
+    int64_t tokens = 0;       // completion tokens counted
+    int64_t step = 0;         // optimizer steps taken so far
+};
+
+struct LoraGradEntry {
+    std::string name; // blk.N.<target>.weight.lora_{a,b}
+    std::vector<float> grad;
+};
+
+class Trainer {
+public:
+    explicit Trainer(const TrainerOptions & opts);
+    ~Trainer();
+    Trainer(const Trainer &) = delete;
+    Trainer & operator=(const Trainer &) = delete;
+
+    StepResult trainStep(const std::vector<TrainExample> & batch);   // forward + backward + AdamW
+    StepResult evalLoss(const std::vector<TrainExample> & batch);    // forward only
+    // Gradients of the batch loss w.r.t. every LoRA tensor, without taking an optimizer step.
+    std::vector<LoraGradEntry> computeGradients(const std::vector<TrainExample> & batch, StepResult * out);
+    std::vector<float> forwardLogits(const std::vector<int32_t> & tokens); // with the adapter applied
+    void setLearningRate(float lr); // for schedules; takes effect at the next step
+    void saveAdapter(const std::string & path, const std::map<std::string, std::string> & extraMeta);
+    // Replaces A/B with an adapter file's (same architecture, targets and rank), e.g. to resume training. The
+    // optimizer moments start from zero.
+    void loadAdapter(const std::string & path);
+
+    std::vector<std::string> tensorNames() const;
+    std::vector<float> getTensor(const std::string & name) const;
+    void setTensor(const std::string & name, const std::vector<float> & values);
+    const Model & model() const { return *model_; }
+    const TrainerOptions & options() const { return opts_; }
+    int64_t steps() const { return steps_; }
+    int64_t trainableParams() const;
+
+private:
+    struct Bucket;
+    struct NamedTensor {
+        std::string name;
+        ggml_tensor * param;
+        ggml_tensor * grad;
+        ggml_tensor * m;
+        ggml_tensor * v;
+    };
+
+    Bucket & bucketFor(int length);
+    void validate(const std::vector<TrainExample> & batch) const;
+    StepResult runBatch(const std::vector<TrainExample> & batch, bool backward);
+    double clipGradients();
+    void prepareTransposedWeights();
+    void rewriteFrozenOutProds(ggml_cgraph * graph);
+    void optimizerStep();
+
+    TrainerOptions opts_;
+    std::unique_ptr<Model> model_;
+    LoraWeights lora_;
+    std::vector<NamedTensor> named_;
+    ggml_context * ctxParams_ = nullptr; // A/B, grads, moments, loss grad, adamw params
+    ggml_backend_buffer * bufParams_ = nullptr;
+    ggml_backend_buffer * bufGrads_ = nullptr;
+    ggml_context * ctxGrads_ = nullptr;
+    ggml_tensor * lossGrad_ = nullptr;
+    ggml_tensor * adamwParams_ = nullptr;
+    ggml_context * ctxOpt_ = nullptr;
+    ggml_cgraph * graphOpt_ = nullptr;
+    ggml_gallocr * gallocOpt_ = nullptr;
+    ggml_gallocr * gallocTrain_ = nullptr; // shared by every bucket's training graph
+    ggml_gallocr * gallocEval_ = nullptr;  // shared by every bucket's evaluation graph
+    ggml_backend * backend_ = nullptr;
+    std::map<int, std::unique_ptr<Bucket>> buckets_;
+    GraphSet * currentTrain_ = nullptr; // the graph each shared allocator laid out last
+    GraphSet * currentEval_ = nullptr;
+    int64_t steps_ = 0;
+    int threads_ = 1;
+    std::map<const ggml_tensor *, ggml_tensor *> transposed_; // frozen weight -> its [n_out, n_in] F16 copy
+    ggml_context * ctxTransposed_ = nullptr;
+    ggml_backend_buffer * bufTransposed_ = nullptr;
+};
+
+} // namespace sqlstill
