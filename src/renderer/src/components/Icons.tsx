@@ -1,0 +1,44 @@
+// Small inline SVG icons (no icon font: nothing to fetch, crisp at any zoom, colored by currentColor).
+import type { SVGProps } from 'react'
+
+const base = { width: 14, height: 14, viewBox: '0 0 16 16', fill: 'none', stroke: 'currentColor', strokeWidth: 1.4, 'aria-hidden': true } as const
+
+export const TableIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <rect x="1.5" y="2.5" width="13" height="11" rx="1.5" />
+    <path d="M1.5 6h13M1.5 9.5h13M6 6v7.5" />
+  </svg>
+)
+export const ViewIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <path d="M1 8s2.5-4.5 7-4.5S15 8 15 8s-2.5 4.5-7 4.5S1 8 1 8z" />
+    <circle cx="8" cy="8" r="2" />
+  </svg>
+)
+export const VirtualIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <rect x="1.5" y="2.5" width="13" height="11" rx="1.5" strokeDasharray="2 1.5" />
+    <path d="M1.5 6h13" />
+  </svg>
+)
+export const Chevron = ({ open, ...p }: SVGProps<SVGSVGElement> & { open: boolean }) => (
+  <svg {...base} width={12} height={12} {...p} style={{ transform: open ? 'rotate(90deg)' : undefined, transition: 'transform 80ms' }}>
+    <path d="M6 3.5 10.5 8 6 12.5" />
+  </svg>
+)
+export const DatabaseIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <ellipse cx="8" cy="3.5" rx="5.5" ry="2" />
+    <path d="M2.5 3.5v9c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2v-9M2.5 8c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2" />
+  </svg>
+)
+export const PlayIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} fill="currentColor" stroke="none" {...p}>
+    <path d="M4 2.5v11l9-5.5z" />
+  </svg>
+)
+export const StopIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} fill="currentColor" stroke="none" {...p}>
+    <rect x="3.5" y="3.5" width="9" height="9" rx="1" />
+  </svg>
+)

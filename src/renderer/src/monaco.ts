@@ -1,0 +1,12 @@
+// Monaco from the local package only: the editor API, the SQL tokenizer and the editor worker, all bundled by
+// Vite. Nothing is fetched from a CDN, so the editor works offline and under a strict CSP.
+import * as monaco from 'monaco-editor/editor/editor.api'
+// editor.api is the bare editor; this adds the usual editor features (suggest, find, clipboard, comments,
+// context menu, folding, bracket matching…) without the language services that would need more workers.
+import 'monaco-editor/features/register.all'
+import 'monaco-editor/languages/definitions/sql/register'
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker'
+
+self.MonacoEnvironment = { getWorker: () => new EditorWorker() }
+
+export { monaco }
