@@ -1,6 +1,7 @@
 // `sqlstill serve`: browser mode — the desktop UI and API on 127.0.0.1, behind a per-launch token.
-import type { Command } from 'commander'
+import { InvalidArgumentError, type Command } from 'commander'
 import { rendererDir } from '../../core/platform/paths'
+import { openAiRoute } from '../../web/openai'
 import { startWebHost } from '../../web/webHost'
 import { createCliService } from '../context'
 import { openInBrowser } from '../openBrowser'
@@ -11,6 +12,15 @@ export interface ServeOptions {
   open: boolean
   db?: string[]
   demo: boolean
+  model?: string
+  adapter?: string
+  adapterScale?: number
+}
+
+function parseScale(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0 || n > 4) throw new InvalidArgumentError('expected a number from 0 to 4')
+  return n
 }
 
 export function register(program: Command): void {
@@ -21,6 +31,9 @@ export function register(program: Command): void {
     .option('--no-open', 'do not open a browser')
     .option('--db <path...>', 'databases to open at start')
     .option('--no-demo', 'do not open the demo database when no --db is given')
+    .option('--model <ref>', 'student model to load at start (path, model id or hf:/https: URI); also served at /v1')
+    .option('--adapter <path>', 'LoRA adapter (GGUF) to apply to the --model at start')
+    .option('--adapter-scale <scale>', 'strength of the --adapter (default 1)', parseScale)
     .action(async (opts: ServeOptions) => {
       await serve(opts)
     })
@@ -30,8 +43,22 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const service = createCliService('web')
   for (const path of opts.db ?? []) await service.openDatabase(path)
   if (!opts.db?.length && opts.demo) await service.handlers['db.openDemo']().catch(() => undefined)
-  const host = await startWebHost({ handlers: service.handlers, events: service.events, staticDir: rendererDir(), port: opts.port })
+  if (opts.adapter && !opts.model) throw new InvalidArgumentError('--adapter needs --model')
+  if (opts.model) {
+    // Through the API handlers, so the UI hears 'model.changed' like after a load from the UI.
+    const loaded = await service.handlers['model.load']({ ref: opts.model })
+    if (opts.adapter) await service.handlers['model.setAdapter']({ path: opts.adapter, scale: opts.adapterScale ?? 1 })
+    process.stdout.write(`sqlstill: student ${loaded.modelId}${opts.adapter ? ` + ${opts.adapter}` : ''} loaded\n`)
+  }
+  const host = await startWebHost({
+    handlers: service.handlers,
+    events: service.events,
+    staticDir: rendererDir(),
+    port: opts.port,
+    routes: [openAiRoute(service.student)],
+  })
   process.stdout.write(`sqlstill: browser mode at ${host.url}\n`)
+  process.stdout.write(`sqlstill: OpenAI-compatible API at ${host.origin}/v1 (API key: the token in the URL)\n`)
   if (opts.open) openInBrowser(host.url)
 
   const shutdown = async () => {

@@ -100,6 +100,14 @@ export class AskService {
     }
   }
 
+  /**
+   * The loaded student engine (reloaded first if the settings that shape it changed), or null when no model is loaded.
+   * For callers that generate outside the ask flow, such as the OpenAI-compatible endpoint.
+   */
+  async loadedEngine(): Promise<ModelEngine | null> {
+    return this.modelPath ? this.ensureEngine() : null
+  }
+
   async setAdapter(adapter: AdapterSpec | null): Promise<LoadedModelInfo> {
     const engine = await this.ensureEngine()
     await engine.setAdapter(adapter)

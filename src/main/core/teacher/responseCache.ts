@@ -1,0 +1,36 @@
+// A content-addressed response cache on disk: the key is sha256 of (base URL, model, request body), the value the
+// server's JSON answer. A distillation run that is interrupted and started again re-asks nothing it already asked,
+// and a paid API is not billed twice for the same request. Only successful answers are stored.
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+
+export class ResponseCache {
+  constructor(readonly dir: string) {}
+
+  static key(parts: unknown[]): string {
+    return createHash('sha256').update(JSON.stringify(parts)).digest('hex')
+  }
+
+  private file(key: string): string {
+    return join(this.dir, key.slice(0, 2), `${key}.json`)
+  }
+
+  /** The stored answer, or undefined when absent or unreadable (a torn file is just a miss). */
+  async get(key: string): Promise<unknown> {
+    try {
+      return (JSON.parse(await readFile(this.file(key), 'utf8')) as { response: unknown }).response
+    } catch {
+      return undefined
+    }
+  }
+
+  async set(key: string, request: unknown, response: unknown): Promise<void> {
+    const file = this.file(key)
+    await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true })
+    // Write then rename: a crash mid-write never leaves a half file under the real name.
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    await writeFile(temp, JSON.stringify({ request, response, storedAt: new Date().toISOString() }))
+    await rename(temp, file)
+  }
+}
