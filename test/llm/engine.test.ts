@@ -7,15 +7,7 @@ import { readModelInfo } from '../../src/main/core/llm/gguf'
 import { SqlstillError } from '../../src/shared/errors'
 import { writeGguf, writeStoriesLora } from './ggufWriter'
 import { storiesF32, storiesQ8, TEST_THREADS, tempDir } from './models'
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    return err instanceof SqlstillError ? err.code : `non-SqlstillError: ${String(err)}`
-  }
-}
+import { codeOf } from '../helpers/errors'
 
 const dir = tempDir()
 const randomBytes = path.join(dir, 'random.gguf')

@@ -1,11 +1,8 @@
-// A minimal GGUF v3 writer for tests: LoRA adapters for the tiny stories model, and non-model GGUF files.
-import { writeFileSync } from 'node:fs'
+// GGUF fixtures for the engine tests: LoRA adapters for the tiny stories model, and non-model GGUF files.
+// Written with the app's own streaming GGUF writer.
+import { writeGguf as writeGgufFile, type GgufTensor as WriterTensor, type GgufValue } from '../../src/main/core/gguf/writer'
 
-export type GgufValue =
-  | { type: 'string'; value: string }
-  | { type: 'u32'; value: number }
-  | { type: 'f32'; value: number }
-  | { type: 'bool'; value: boolean }
+export type { GgufValue }
 
 export interface GgufTensor {
   name: string
@@ -14,82 +11,15 @@ export interface GgufTensor {
   data: Float32Array
 }
 
-const ALIGNMENT = 32
-
-class Buf {
-  private chunks: Buffer[] = []
-  length = 0
-  push(b: Buffer) {
-    this.chunks.push(b)
-    this.length += b.length
-  }
-  u32(n: number) {
-    const b = Buffer.alloc(4)
-    b.writeUInt32LE(n)
-    this.push(b)
-  }
-  u64(n: number) {
-    const b = Buffer.alloc(8)
-    b.writeBigUInt64LE(BigInt(n))
-    this.push(b)
-  }
-  str(s: string) {
-    const bytes = Buffer.from(s, 'utf8')
-    this.u64(bytes.length)
-    this.push(bytes)
-  }
-  pad() {
-    const rem = this.length % ALIGNMENT
-    if (rem) this.push(Buffer.alloc(ALIGNMENT - rem))
-  }
-  concat() {
-    return Buffer.concat(this.chunks)
-  }
-}
-
+/** Writes F32 tensors from memory. */
 export function writeGguf(path: string, kv: Record<string, GgufValue>, tensors: GgufTensor[] = []): void {
-  const out = new Buf()
-  out.push(Buffer.from('GGUF', 'ascii'))
-  out.u32(3)
-  out.u64(tensors.length)
-  out.u64(Object.keys(kv).length)
-  for (const [key, v] of Object.entries(kv)) {
-    out.str(key)
-    if (v.type === 'string') {
-      out.u32(8)
-      out.str(v.value)
-    } else if (v.type === 'u32') {
-      out.u32(4)
-      out.u32(v.value)
-    } else if (v.type === 'f32') {
-      out.u32(6)
-      const b = Buffer.alloc(4)
-      b.writeFloatLE(v.value)
-      out.push(b)
-    } else {
-      out.u32(7)
-      out.push(Buffer.from([v.value ? 1 : 0]))
-    }
-  }
-  let offset = 0
-  const offsets: number[] = []
-  for (const t of tensors) {
-    offsets.push(offset)
-    offset += Math.ceil((t.data.length * 4) / ALIGNMENT) * ALIGNMENT
-  }
-  tensors.forEach((t, i) => {
-    out.str(t.name)
-    out.u32(t.ne.length)
-    for (const d of t.ne) out.u64(d)
-    out.u32(0) // GGML_TYPE_F32
-    out.u64(offsets[i])
+  const asWriterTensor = (t: GgufTensor): WriterTensor => ({
+    name: t.name,
+    shape: t.ne,
+    type: 'F32',
+    fill: (chunk, offset) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).copy(chunk, 0, offset, offset + chunk.length),
   })
-  out.pad()
-  for (const t of tensors) {
-    out.push(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))
-    out.pad()
-  }
-  writeFileSync(path, out.concat())
+  writeGgufFile(path, kv, tensors.map(asWriterTensor))
 }
 
 /** Deterministic pseudo-random floats in [-amp, amp]. */

@@ -9,17 +9,9 @@ import type { ModelDownloadProgress } from '../../src/main/core/llm/models'
 import { ModelManager, RECOMMENDED_MODELS, resolveModelUri } from '../../src/main/core/llm/models'
 import { SqlstillError } from '../../src/shared/errors'
 import { storiesF32, storiesQ8, tempDir } from './models'
+import { codeOf } from '../helpers/errors'
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    return err instanceof SqlstillError ? err.code : `non-SqlstillError: ${String(err)}`
-  }
-}
 
 /** A tiny static file server with Range support that sends 16 KiB every 10 ms, so a download can be stopped midway. */
 function startServer(files: Record<string, Buffer>) {

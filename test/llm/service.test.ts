@@ -3,12 +3,12 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { AskService } from '../../src/main/core/ask'
 import type { DatabaseHandle } from '../../src/main/core/db'
 import { openDatabase } from '../../src/main/core/db'
-import { SqlstillError } from '../../src/shared/errors'
 import type { Settings } from '../../src/shared/settings'
 import { DEFAULT_SETTINGS } from '../../src/shared/settings'
 import { spiderDbPath } from '../prompt/spider'
 import { writeStoriesLora } from './ggufWriter'
 import { storiesF32, TEST_THREADS, tempDir } from './models'
+import { codeOf } from '../helpers/errors'
 
 let db: DatabaseHandle
 let settings: Settings = { ...DEFAULT_SETTINGS, threads: TEST_THREADS, contextSize: 512 }
@@ -21,15 +21,6 @@ afterAll(async () => {
   await service.dispose()
   await db?.close()
 })
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise
-    return 'resolved'
-  } catch (err) {
-    return err instanceof SqlstillError ? err.code : `non-SqlstillError: ${String(err)}`
-  }
-}
 
 test('the student service: load, ask, FixIt examples from corrections, cancel by id, settings reload, adapter, unload', async () => {
   expect(await codeOf(service.ask({ db, question: 'How many singers?' }))).toBe('BAD_REQUEST')
