@@ -2,6 +2,8 @@
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { buildElectronNative, electronNativePath } from './electron-native.mjs'
 import { ensureBuilt, root } from './ensure-built.mjs'
 
 ensureBuilt()
@@ -16,6 +18,14 @@ function electronBinary() {
 }
 
 const electron = electronBinary()
+if (electron && !existsSync(electronNativePath())) {
+  try {
+    buildElectronNative()
+  } catch (err) {
+    process.stderr.write(`sqlstill: could not build the database driver for Electron (${err.message}).\n`)
+    process.exit(1)
+  }
+}
 const child = electron
   ? spawn(electron, [root, ...process.argv.slice(2)], { stdio: 'inherit' })
   : (process.stdout.write('sqlstill: the Electron binary is not installed here, so starting browser mode instead.\n'),

@@ -39,3 +39,14 @@ describe('Electron security defaults', () => {
     expect(csp).toContain("object-src 'none'")
   })
 })
+
+describe('native addons per runtime', () => {
+  it('better-sqlite3 loads Node’s build under Node and the Electron-ABI build under Electron', async () => {
+    const { betterSqliteBinding, electronBetterSqlitePath } = await import('../../src/main/core/platform/nativeBindings')
+    expect(betterSqliteBinding({ ...process.versions })).toBeUndefined()
+    const { existsSync } = await import('node:fs')
+    const electronVersions = { ...process.versions, electron: '45.0.0' }
+    expect(betterSqliteBinding(electronVersions)).toBe(existsSync(electronBetterSqlitePath()) ? electronBetterSqlitePath() : undefined)
+    expect(electronBetterSqlitePath()).toMatch(/node_modules\/\.electron-native\/better_sqlite3\.node$/)
+  })
+})

@@ -5,6 +5,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { SqlstillError } from '../../../shared/errors'
+import { betterSqliteBinding } from '../platform/nativeBindings'
 import { classifySqliteError } from './classifyError'
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1')
@@ -100,7 +101,7 @@ export function openReadOnlySync(path: string, opts: { checkHeader?: boolean } =
   if (opts.checkHeader) checkSqliteHeader(file)
   let db: Database.Database | undefined
   try {
-    db = new Database(file.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS })
+    db = new Database(file.path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS, nativeBinding: betterSqliteBinding() })
     db.pragma('query_only = ON')
     // Views and triggers in a file we did not write may call functions; only innocuous ones may run from there.
     db.pragma('trusted_schema = OFF')
