@@ -1,5 +1,12 @@
 import { useEffect, useRef, useState } from 'react'
+import type { AskOutcome, AskRecord } from '../../shared/ask'
 import type { Table } from '../../shared/schema'
+import { AskBar } from './components/AskBar'
+import { HelpOverlay } from './components/HelpOverlay'
+import { HistoryPanel } from './components/HistoryPanel'
+import { ModelsDrawer } from './components/ModelsDrawer'
+import { ResultChart } from './components/ResultChart'
+import { SettingsDialog } from './components/SettingsDialog'
 import { ErrorPanel } from './components/ErrorPanel'
 import { PlayIcon, StopIcon } from './components/Icons'
 import { OpenDatabaseDialog } from './components/OpenDatabaseDialog'
@@ -8,15 +15,36 @@ import { SchemaTree } from './components/SchemaTree'
 import { SqlEditor, type SqlEditorHandle } from './components/SqlEditor'
 import { TopBar } from './components/TopBar'
 import { Welcome } from './components/Welcome'
+import { useAsk } from './hooks/useAsk'
 import { useDatabases } from './hooks/useDatabases'
+import { useHistory } from './hooks/useHistory'
+import { useCurrentModel } from './hooks/useModel'
 import { useQueryRunner } from './hooks/useQueryRunner'
 import { useSchema } from './hooks/useSchema'
 import { useSplitter } from './hooks/useSplitter'
 import { useTheme } from './hooks/useTheme'
+import { planChart } from './lib/chartable'
 import { selectAllSql } from './lib/sql'
 import { setCompletionSchema } from './lib/sqlCompletion'
 
 const STARTER_SQL = '-- Ctrl+Enter runs the selection, or the whole editor\nSELECT name, type FROM sqlite_schema ORDER BY type, name;\n'
+
+type Overlay = 'models' | 'settings' | 'help' | null
+type ResultView = 'grid' | 'chart' | 'history'
+
+/** What the editor shows after a question: the chosen SQL, or the model's words commented out when it wrote none. */
+function editorTextFor(record: AskRecord): string {
+  if (record.sql) return record.sql.trimEnd() + '\n'
+  // The repair attempt may have produced nothing (e.g. its longer prompt did not fit): show the fullest answer.
+  const output = record.attempts.reduce((best, a) => (a.output.trim().length > best.trim().length ? a.output : best), '')
+  const quoted = output.trim() ? output.trim().split('\n').map((l) => `-- ${l}`).join('\n') : '-- (no output)'
+  return `-- The model wrote no SQL for: ${record.question.replace(/\n/g, ' ')}\n${quoted}\n`
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null
+  return !!el?.closest?.('input, textarea, select, [contenteditable="true"], .monaco-editor')
+}
 
 export function App() {
   const dbs = useDatabases()
@@ -24,6 +52,12 @@ export function App() {
   const schema = useSchema(dbs.activeId)
   const query = useQueryRunner(dbs.settings, dbs.activeId)
   const editor = useRef<SqlEditorHandle>(null)
+  const askInput = useRef<HTMLTextAreaElement>(null)
+  const model = useCurrentModel()
+  const [overlay, setOverlay] = useState<Overlay>(null)
+  const [view, setView] = useState<ResultView>('grid')
+  const [historyVersion, setHistoryVersion] = useState(0)
+  const history = useHistory(dbs.activeId, historyVersion)
   const [dialogOpen, setDialogOpen] = useState(false)
   const [formatError, setFormatError] = useState<string | null>(null)
   // Each open database keeps its own editor text; the editor itself stays mounted.
@@ -34,6 +68,48 @@ export function App() {
   const editorPane = useSplitter(220, 90, () => window.innerHeight - 200, 'y')
 
   const active = dbs.databases.find((d) => d.id === dbs.activeId) ?? null
+
+  const onAskOutcome = (dbId: string, outcome: AskOutcome) => {
+    const text = editorTextFor(outcome.record)
+    if (dbId === shownDb.current) editor.current?.setValue(text)
+    else drafts.current.set(dbId, text)
+    if (outcome.result) query.show(dbId, { status: 'done', result: outcome.result })
+    else if (outcome.record.error) query.show(dbId, { status: 'error', error: outcome.record.error, sql: outcome.record.sql ?? '' })
+    setHistoryVersion((v) => v + 1)
+  }
+  const ask = useAsk(dbs.activeId, onAskOutcome)
+  const askState = ask.state
+
+  // Streamed tokens go straight into the editor; a repair attempt replaces the first attempt's text.
+  useEffect(() => {
+    if (askState.status !== 'running') return
+    editor.current?.stream(askState.attempt > 0 ? `-- repair attempt ${askState.attempt}\n${askState.text}` : askState.text)
+  }, [askState])
+  const asking = askState.status === 'running'
+  useEffect(() => {
+    editor.current?.setReadOnly(asking)
+  }, [asking])
+
+  // A question stopped before the model wrote anything (or one that failed) gives the editor its text back.
+  const beforeAsk = useRef(new Map<string, string>())
+  useEffect(() => {
+    const id = dbs.activeId
+    if (!id || !beforeAsk.current.has(id)) return
+    if (askState.status === 'running') return
+    const previous = beforeAsk.current.get(id)!
+    beforeAsk.current.delete(id)
+    if ((askState.status === 'cancelled' && !askState.text.trim()) || askState.status === 'error') editor.current?.setValue(previous)
+  }, [askState, dbs.activeId])
+
+  const startAsk = (question: string) => {
+    if (!dbs.activeId) return
+    beforeAsk.current.set(dbs.activeId, editor.current?.getValue() ?? '')
+    editor.current?.beginStream()
+    editor.current?.stream('')
+    setView((v) => (v === 'history' ? 'grid' : v))
+    void ask.ask(dbs.activeId, question)
+  }
+  const cancelAsk = () => dbs.activeId && void ask.cancel(dbs.activeId)
 
   useEffect(() => {
     setCompletionSchema(schema.status === 'ready' ? schema.schema : null)
@@ -77,6 +153,25 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey)
   }, [])
 
+  // Help on ? (outside text fields) and F1 (anywhere: captured before Monaco's own command palette sees it);
+  // Esc stops a running question from anywhere.
+  const shortcuts = useRef({ overlayOpen: false, asking: false, cancelAsk })
+  shortcuts.current = { overlayOpen: overlay !== null || dialogOpen, asking, cancelAsk }
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const s = shortcuts.current
+      if (event.key === 'F1' || (event.key === '?' && !event.ctrlKey && !event.metaKey && !event.altKey && !isTyping(event.target))) {
+        event.preventDefault()
+        event.stopPropagation()
+        if (!s.overlayOpen) setOverlay('help')
+      } else if (event.key === 'Escape' && s.asking && !s.overlayOpen && !event.defaultPrevented) {
+        s.cancelAsk()
+      }
+    }
+    window.addEventListener('keydown', onKey, true)
+    return () => window.removeEventListener('keydown', onKey, true)
+  }, [])
+
   const closeDatabase = (id: string) => {
     drafts.current.delete(id)
     void dbs.close(id)
@@ -110,6 +205,15 @@ export function App() {
   }
 
   const running = query.state.status === 'running'
+  const chartPlan = query.state.status === 'done' ? planChart(query.state.result) : null
+  const shownView: ResultView = view === 'chart' && !chartPlan ? 'grid' : view
+
+  const rerun = (sql: string) => {
+    if (!dbs.activeId) return
+    editor.current?.setValue(sql)
+    setView('grid')
+    void query.run(dbs.activeId, sql)
+  }
 
   return (
     <div className="app" data-testid="app" data-ready={dbs.appInfo ? 'true' : 'false'}>
@@ -121,6 +225,10 @@ export function App() {
         onClose={closeDatabase}
         onOpen={() => void openDatabase()}
         onThemeChange={(t) => void dbs.setTheme(t)}
+        model={model}
+        onOpenModels={() => setOverlay('models')}
+        onOpenSettings={() => setOverlay('settings')}
+        onOpenHelp={() => setOverlay('help')}
       />
       {!dbs.appInfo ? (
         <div className="loading-screen" role="status">
@@ -149,7 +257,8 @@ export function App() {
           {schema.status === 'ready' && <SchemaTree schema={schema.schema} onSelectTable={selectTable} />}
         </aside>
         <div className="splitter splitter--x" onPointerDown={sidebar.onPointerDown} role="separator" aria-orientation="vertical" aria-label="Resize schema panel" />
-        <section className="work" style={{ gridTemplateRows: `auto ${editorPane.size}px 5px 1fr` }}>
+        <section className="work" style={{ gridTemplateRows: `auto auto ${editorPane.size}px 5px 1fr` }}>
+          <AskBar ref={askInput} model={model} state={askState} onAsk={startAsk} onCancel={cancelAsk} onOpenModels={() => setOverlay('models')} />
           <div className="editor-toolbar">
             {running ? (
               <button className="btn btn--danger" onClick={() => dbs.activeId && void query.cancel(dbs.activeId)} aria-label="Cancel query" data-testid="cancel-query">
@@ -160,7 +269,7 @@ export function App() {
                 <PlayIcon /> Run
               </button>
             )}
-            <button className="btn" onClick={format} aria-label="Format SQL" data-testid="format-sql">
+            <button className="btn" onClick={format} aria-label="Format SQL" data-testid="format-sql" disabled={asking}>
               Format
             </button>
             {formatError && (
@@ -178,14 +287,44 @@ export function App() {
           <SqlEditor ref={editor} initialValue={STARTER_SQL} theme={theme} onRun={run} onChange={() => formatError && setFormatError(null)} />
           <div className="splitter splitter--y" onPointerDown={editorPane.onPointerDown} role="separator" aria-orientation="horizontal" aria-label="Resize editor" />
           <div className="results" data-testid="results" data-settled={query.settled} aria-busy={running}>
-            <ResultsPane
-              state={query.state}
-              onCancel={() => dbs.activeId && void query.cancel(dbs.activeId)}
-              onDismissError={() => dbs.activeId && query.reset(dbs.activeId)}
-            />
+            <div className="results-tabs" role="tablist" aria-label="Result views">
+              <button role="tab" className="results-tab" aria-selected={shownView === 'grid'} onClick={() => setView('grid')} data-testid="view-grid">
+                Grid
+              </button>
+              <button
+                role="tab"
+                className="results-tab"
+                aria-selected={shownView === 'chart'}
+                onClick={() => setView('chart')}
+                disabled={!chartPlan}
+                title={chartPlan ? 'Chart the result' : 'A chart needs a text or date column and a numeric column'}
+                data-testid="view-chart"
+              >
+                Chart
+              </button>
+              <button role="tab" className="results-tab" aria-selected={shownView === 'history'} onClick={() => setView('history')} data-testid="view-history">
+                History{history.items.length > 0 ? ` (${history.items.length})` : ''}
+              </button>
+            </div>
+            {shownView === 'grid' && (
+              <ResultsPane
+                state={query.state}
+                onCancel={() => dbs.activeId && void query.cancel(dbs.activeId)}
+                onDismissError={() => dbs.activeId && query.reset(dbs.activeId)}
+              />
+            )}
+            {shownView === 'chart' && chartPlan && query.state.status === 'done' && (
+              <ResultChart key={query.state.result.sql + query.state.result.elapsedMs} result={query.state.result} plan={chartPlan} theme={theme} />
+            )}
+            {shownView === 'history' && (
+              <HistoryPanel items={history.items} loaded={history.loaded} error={history.error} onRerun={rerun} onMark={history.mark} />
+            )}
           </div>
         </section>
       </main>
+      {overlay === 'models' && <ModelsDrawer current={model} onClose={() => setOverlay(null)} />}
+      {overlay === 'settings' && dbs.settings && <SettingsDialog settings={dbs.settings} onClose={() => setOverlay(null)} />}
+      {overlay === 'help' && <HelpOverlay onClose={() => setOverlay(null)} />}
       {dialogOpen && (
         <OpenDatabaseDialog
           recent={dbs.recent}

@@ -12,6 +12,10 @@ export interface SqlEditorHandle {
   /** Pretty-prints the buffer; returns why not when the formatter cannot parse it. */
   format(): string | null
   focus(): void
+  /** Shows streamed model text; the edits since `beginStream` undo as one step. */
+  beginStream(): void
+  stream(text: string): void
+  setReadOnly(readOnly: boolean): void
 }
 
 interface Props {
@@ -86,9 +90,11 @@ export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor({
       const instance = editor.current
       const model = instance?.getModel()
       if (!instance || !model) return
-      instance.pushUndoStop()
-      instance.executeEdits('sqlstill', [{ range: model.getFullModelRange(), text }])
-      instance.pushUndoStop()
+      // Model-level edits: they also apply while the editor is read-only (during a question), which
+      // executeEdits refuses.
+      model.pushStackElement()
+      model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null)
+      model.pushStackElement()
       instance.setSelection(new monaco.Selection(1, 1, 1, 1))
     },
     format() {
@@ -103,6 +109,15 @@ export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor({
       }
     },
     focus: () => editor.current?.focus(),
+    beginStream: () => editor.current?.getModel()?.pushStackElement(),
+    stream(text) {
+      const instance = editor.current
+      const model = instance?.getModel()
+      if (!instance || !model) return
+      model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null)
+      instance.revealLine(model.getLineCount())
+    },
+    setReadOnly: (readOnly) => editor.current?.updateOptions({ readOnly }),
   }))
 
   return <div ref={host} className="sql-editor" data-testid="sql-editor" />

@@ -1,7 +1,8 @@
 import type { DatabaseInfo } from '../../../shared/api'
+import type { LoadedModelInfo } from '../../../shared/models'
 import type { Settings } from '../../../shared/settings'
 import { formatBytes } from '../lib/format'
-import { DatabaseIcon } from './Icons'
+import { ChipIcon, DatabaseIcon, GearIcon } from './Icons'
 
 interface Props {
   databases: DatabaseInfo[]
@@ -11,9 +12,15 @@ interface Props {
   onClose(id: string): void
   onOpen(): void
   onThemeChange(theme: Settings['theme']): void
+  model: LoadedModelInfo | null | undefined
+  onOpenModels(): void
+  onOpenSettings(): void
+  onOpenHelp(): void
 }
 
-export function TopBar({ databases, activeId, theme, onSelect, onClose, onOpen, onThemeChange }: Props) {
+export function TopBar(props: Props) {
+  const { databases, activeId, theme, onSelect, onClose, onOpen, onThemeChange, model } = props
+  const modelName = model ? model.path.split(/[\\/]/).pop() : null
   return (
     <header className="topbar">
       <div className="topbar__brand" aria-label="sqlstill">
@@ -46,6 +53,23 @@ export function TopBar({ databases, activeId, theme, onSelect, onClose, onOpen, 
         })}
       </nav>
       <span className="toolbar-spacer" />
+      <button
+        className={`btn topbar__model${model ? ' topbar__model--loaded' : ''}`}
+        onClick={props.onOpenModels}
+        aria-label={modelName ? `Models (loaded: ${modelName})` : 'Models (none loaded)'}
+        title={model ? `${modelName}${model.adapter ? ` + adapter ${model.adapter.path.split(/[\\/]/).pop()}` : ''}` : 'No model loaded'}
+        data-testid="open-models"
+      >
+        <ChipIcon />
+        <span className="topbar__model-name">{modelName ?? 'No model'}</span>
+        {model?.adapter && <span className="db-tab__badge">LoRA</span>}
+      </button>
+      <button className="icon-btn topbar__icon" onClick={props.onOpenSettings} aria-label="Settings" title="Settings" data-testid="open-settings">
+        <GearIcon width={16} height={16} />
+      </button>
+      <button className="icon-btn topbar__icon" onClick={props.onOpenHelp} aria-label="Keyboard shortcuts and help" title="Help (? or F1)" data-testid="open-help">
+        ?
+      </button>
       <select
         className="select topbar__theme"
         value={theme}

@@ -64,5 +64,12 @@ export function useQueryRunner(settings: Settings | null, activeDbId: string | n
     set(dbId, IDLE)
   }, [])
 
-  return { state: (activeDbId && states[activeDbId]) || IDLE, settled, run, cancel, reset }
+  /** Shows a result (or error) obtained elsewhere — an answered question — as if it had been run here. */
+  const show = useCallback((dbId: string, settledState: SettledQuery) => {
+    latest.current.delete(dbId)
+    set(dbId, settledState)
+    setSettled((n) => n + 1)
+  }, [])
+
+  return { state: (activeDbId && states[activeDbId]) || IDLE, settled, run, cancel, reset, show }
 }

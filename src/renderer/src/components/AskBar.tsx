@@ -1,0 +1,91 @@
+import { forwardRef, useState, type KeyboardEvent } from 'react'
+import type { LoadedModelInfo } from '../../../shared/models'
+import type { AskState } from '../hooks/useAsk'
+import { useElapsed } from '../hooks/useElapsed'
+import { AskStatusChip } from './AskStatusChip'
+import { SparkIcon, StopIcon } from './Icons'
+
+interface Props {
+  model: LoadedModelInfo | null | undefined
+  state: AskState
+  onAsk(question: string): void
+  onCancel(): void
+  onOpenModels(): void
+}
+
+/** The question box: Enter asks, Shift+Enter adds a line, Esc cancels a running question. */
+export const AskBar = forwardRef<HTMLTextAreaElement, Props>(function AskBar({ model, state, onAsk, onCancel, onOpenModels }, ref) {
+  const [question, setQuestion] = useState('')
+  const running = state.status === 'running'
+  const elapsed = useElapsed(running ? state.startedAt : null)
+
+  if (model === null) {
+    return (
+      <div className="ask-bar ask-bar--empty" data-testid="ask-no-model">
+        <SparkIcon className="ask-bar__icon" />
+        <span>
+          No model is loaded, so questions cannot be asked yet. Add or download a model and load it in the{' '}
+          <button className="btn btn--link" onClick={onOpenModels} data-testid="ask-open-models">
+            Models panel
+          </button>
+          — you can still write and run SQL below.
+        </span>
+      </div>
+    )
+  }
+
+  const submit = () => {
+    const q = question.trim()
+    if (!q || running || !model) return
+    onAsk(q)
+  }
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault()
+      submit()
+    } else if (event.key === 'Escape' && running) {
+      event.preventDefault()
+      onCancel()
+    }
+  }
+
+  return (
+    <div className="ask-bar" data-testid="ask-bar" data-status={state.status}>
+      <SparkIcon className="ask-bar__icon" />
+      <textarea
+        ref={ref}
+        className="ask-bar__input"
+        rows={1}
+        value={question}
+        onChange={(e) => setQuestion(e.target.value)}
+        onKeyDown={onKeyDown}
+        readOnly={running}
+        placeholder={model ? 'Ask a question about this database… (Enter asks, Shift+Enter for a new line)' : 'Loading…'}
+        aria-label="Question for the SQL assistant"
+        data-testid="ask-input"
+        spellCheck
+      />
+      {running ? (
+        <button className="btn btn--danger" onClick={onCancel} aria-label="Cancel the question (Esc)" data-testid="ask-cancel" title="Cancel (Esc)">
+          <StopIcon /> {state.cancelling ? 'Cancelling…' : 'Stop'}
+        </button>
+      ) : (
+        <button className="btn btn--primary" onClick={submit} disabled={!question.trim() || !model} aria-label="Ask" data-testid="ask-submit" title="Ask (Enter)">
+          Ask
+        </button>
+      )}
+      <div className="ask-bar__status" aria-live="polite">
+        {running ? (
+          <span className="ask-progress" data-testid="ask-running" role="status">
+            <span className="spinner" aria-hidden />
+            {state.attempt > 0 ? <span className="chip chip--warn">repair attempt</span> : null}
+            {state.text ? 'Writing SQL' : 'Reading the schema'}… {(elapsed / 1000).toFixed(1)} s
+          </span>
+        ) : (
+          <AskStatusChip state={state} />
+        )}
+      </div>
+    </div>
+  )
+})

@@ -1,0 +1,67 @@
+import { useModalDialog } from '../hooks/useModalDialog'
+
+const SHORTCUTS: [keys: string[][], what: string][] = [
+  [[['Enter']], 'Ask the question (in the question box)'],
+  [[['Shift', 'Enter']], 'New line in the question box'],
+  [[['Esc']], 'Stop a running question; close a dialog'],
+  [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'Run the SQL — the selection if there is one, else the whole editor'],
+  [[['Ctrl', 'Space']], 'Suggest tables, columns and keywords in the editor'],
+  [[['Ctrl', 'C']], 'Copy the selected cell or rows from the result grid'],
+  [[['?'], ['F1']], 'Show this help'],
+]
+
+/** Keyboard shortcuts, opened with ? or F1. */
+export function HelpOverlay({ onClose }: { onClose(): void }) {
+  const dialog = useModalDialog()
+  return (
+    <dialog
+      ref={dialog}
+      className="dialog"
+      aria-labelledby="help-title"
+      data-testid="help-overlay"
+      onCancel={(e) => {
+        e.preventDefault()
+        onClose()
+      }}
+      onClick={(e) => e.target === e.currentTarget && onClose()}
+    >
+      <div className="dialog__body">
+        <h2 id="help-title" className="dialog__title">
+          Keyboard shortcuts
+        </h2>
+        <table className="shortcuts">
+          <tbody>
+            {SHORTCUTS.map(([combos, what]) => (
+              <tr key={what}>
+                <td className="shortcuts__keys">
+                  {combos.map((keys, i) => (
+                    <span key={i}>
+                      {i > 0 && <span className="muted"> or </span>}
+                      {keys.map((k, j) => (
+                        <span key={k}>
+                          {j > 0 && '+'}
+                          <kbd>{k}</kbd>
+                        </span>
+                      ))}
+                    </span>
+                  ))}
+                </td>
+                <td>{what}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="muted small">
+          Ask a question in plain words; the local model writes SQL into the editor, checks it against the database, and tries once more when it
+          fails. Mark answers right or wrong in History — corrected answers become examples for fine-tuning.
+        </p>
+        <div className="dialog__actions">
+          <span className="toolbar-spacer" />
+          <button className="btn btn--primary" onClick={onClose} autoFocus data-testid="help-close">
+            Close
+          </button>
+        </div>
+      </div>
+    </dialog>
+  )
+}
