@@ -100,20 +100,24 @@ export async function ask(options: AskOptions): Promise<AskOutcome> {
       examples: options.examples,
       link: { budgetTokens, countTokens: generator.tokenCounter },
     })
-  let budget = options.schemaBudget ?? DEFAULT_SCHEMA_BUDGET
-  let prompt = build(budget)
   // A schema budget larger than the context allows would only fail: shrink it by the overflow (a few rounds, as
-  // linking only approximates a budget).
+  // linking only approximates a budget). `render` gives the text the model will see, so the longer repair
+  // prompt is fitted the same way.
   const count = generator.tokenCounter
-  if (generator.contextSize && count) {
+  const fit = (render: (p: BuiltPrompt) => string): BuiltPrompt => {
+    let budget = options.schemaBudget ?? DEFAULT_SCHEMA_BUDGET
+    let built = build(budget)
+    if (!generator.contextSize || !count) return built
     const room = generator.contextSize - Math.min(maxTokens, generator.contextSize / 4)
     for (let round = 0; round < 3; round++) {
-      const size = form === 'chat' ? count(prompt.system + prompt.user) + CHAT_TEMPLATE_SLACK : count(prompt.completion) + 1
+      const size = count(render(built)) + (form === 'chat' ? CHAT_TEMPLATE_SLACK : 1)
       if (size <= room || budget <= MIN_SCHEMA_BUDGET) break
-      budget = Math.max(MIN_SCHEMA_BUDGET, Math.min(budget, prompt.linked.tokens) - (size - room))
-      prompt = build(budget)
+      budget = Math.max(MIN_SCHEMA_BUDGET, Math.min(budget, built.linked.tokens) - (size - room))
+      built = build(budget)
     }
+    return built
   }
+  const prompt = fit((p) => (form === 'chat' ? p.system + p.user : p.completion))
 
   const queryOptions = { timeoutMs: options.queryTimeoutMs, maxRows: options.maxRows }
   const attempts: { attempt: AskAttempt; validation: Validation }[] = []
@@ -150,10 +154,15 @@ export async function ask(options: AskOptions): Promise<AskOutcome> {
 
   const first = await run('initial', promptInput(prompt, form), form === 'completion' ? prompt.completionStops : [])
   if (options.repair !== false && REPAIRABLE.has(first.validation)) {
-    const repair = buildRepairPrompt(prompt, {
+    const failure = {
       failedSql: first.sql ?? first.output,
       error: first.error?.message ?? 'The answer contained no SQL query.',
-    })
+    }
+    const renderRepair = (p: BuiltPrompt) => {
+      const r = buildRepairPrompt(p, failure)
+      return form === 'chat' ? r.messages.map((m) => m.content).join('\n') : r.completion
+    }
+    const repair = buildRepairPrompt(fit(renderRepair), failure)
     const input: PromptInput = form === 'chat' ? { messages: repair.messages } : repair.completion
     try {
       await run('repair', input, form === 'completion' ? prompt.completionStops : [])
@@ -179,9 +188,12 @@ export async function ask(options: AskOptions): Promise<AskOutcome> {
     }
   }
 
-  // The better attempt wins; on a tie the later one (the model saw the error).
+  // The better attempt wins; on a tie the later one (the model saw the error), unless it never ran.
   let best = attempts[0]
-  for (const a of attempts.slice(1)) if (CLASS_RANK[a.validation.class] >= CLASS_RANK[best.validation.class]) best = a
+  for (const a of attempts.slice(1)) {
+    const ran = a.attempt.promptTokens > 0
+    if (CLASS_RANK[a.validation.class] > CLASS_RANK[best.validation.class] || (ran && CLASS_RANK[a.validation.class] === CLASS_RANK[best.validation.class])) best = a
+  }
   const total = performance.now() - started
   const generatedTokens = attempts.reduce((s, a) => s + a.attempt.generatedTokens, 0)
   const generationMs = attempts.reduce((s, a) => s + a.attempt.totalMs, 0)
