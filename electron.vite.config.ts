@@ -13,6 +13,7 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
           'db-host': resolve('src/main/core/db/host.ts'),
+          'train-host': resolve('src/main/core/train/host.ts'),
         },
         output: {
           format: 'es',

@@ -39,6 +39,9 @@ if (!fs.existsSync(path.join(binsDir, 'libggml-base.so'))) {
 }
 const ggmlLib = fs.readdirSync(binsDir).find((f) => /^libggml(\.v[\d.]+)?\.so$/.test(f))
 if (!ggmlLib) fail(`no libggml*.so (the backend registry library) in ${binsDir}`)
+// libllama: only for llama_model_quantize (export); training never goes through llama.cpp's graph code
+const llamaLib = fs.readdirSync(binsDir).find((f) => /^libllama(\.v[\d.]+)?\.so$/.test(f))
+if (!llamaLib) fail(`no libllama*.so in ${binsDir}`)
 
 // ---- headers: clone the bundle once per bundle version
 function ensureHeaders() {
@@ -155,7 +158,7 @@ async function main() {
   }
 
   const rpath = path.relative(buildDir, binsDir)
-  const libs = [`-L${binsDir}`, '-l:libggml-base.so', `-l:${ggmlLib}`]
+  const libs = [`-L${binsDir}`, '-l:libggml-base.so', `-l:${ggmlLib}`, `-l:${llamaLib}`]
   if (jobs.length > 0 || force || !newerThan(output, objects)) {
     log(`linking ${path.relative(repoRoot, output)} (RUNPATH $ORIGIN/${rpath})`)
     try {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -156,6 +157,9 @@ struct TrainerOptions {
 struct TrainExample {
     std::vector<int32_t> tokens;
     int completionStart = 0; // tokens[completionStart..] are predicted (loss counted); earlier ones are prompt
+    // Optional, same length as tokens: the targets the loss uses (row i predicts labels[i+1]). Empty means the
+    // labels are the tokens themselves. KID feeds partly model-predicted inputs while the labels stay correct.
+    std::vector<int32_t> labels;
 };
 
 struct StepResult {
@@ -183,6 +187,12 @@ public:
     std::vector<LoraGradEntry> computeGradients(const std::vector<TrainExample> & batch, StepResult * out);
     std::vector<float> forwardLogits(const std::vector<int32_t> & tokens); // with the adapter applied
     void setLearningRate(float lr); // for schedules; takes effect at the next step
+    // Argmax of the adapted model's logits at every position (teacher-forced), e.g. for KID.
+    std::vector<int32_t> predictTokens(const std::vector<int32_t> & tokens);
+    // AdamW state, for checkpoints: first/second moments of one LoRA tensor, and the optimizer step count.
+    std::pair<std::vector<float>, std::vector<float>> getMoments(const std::string & name) const;
+    void setMoments(const std::string & name, const std::vector<float> & m, const std::vector<float> & v);
+    void setSteps(int64_t steps);
     void saveAdapter(const std::string & path, const std::map<std::string, std::string> & extraMeta);
     // Replaces A/B with an adapter file's (same architecture, targets and rank), e.g. to resume training. The
     // optimizer moments start from zero.
@@ -239,5 +249,17 @@ private:
     ggml_context * ctxTransposed_ = nullptr;
     ggml_backend_buffer * bufTransposed_ = nullptr;
 };
+
+// ---------------------------------------------------------------- export
+
+// llama_model_quantize to one of quantTypeNames() (Q4_K_M, Q8_0, F16, Q4_0, Q5_K_M, Q6_K, F32); written to
+// <output>.tmp, fsynced, renamed. Tensors whose rows do not fit the type's block size get llama.cpp's fallbacks.
+void quantizeModel(const std::string & input, const std::string & output, const std::string & type, int threads);
+std::vector<std::string> quantTypeNames();
+
+// W' = W + (alpha/r)·B·A for every tensor the adapter adapts (stored as outType, F32 or F16); every other tensor
+// and all metadata copied unchanged. Throws BAD_REQUEST when the adapter does not fit the base.
+void fuseAdapter(const std::string & basePath, const std::string & adapterPath, const std::string & outPath,
+                 const std::string & outType, const std::function<void(double)> & progress);
 
 } // namespace sqlstill

@@ -186,6 +186,10 @@ public:
                                InstanceMethod("info", &TrainerWrap::Info),
                                InstanceMethod("setLearningRate", &TrainerWrap::SetLearningRate),
                                InstanceMethod("dispose", &TrainerWrap::Dispose),
+                               InstanceMethod("predictTokens", &TrainerWrap::PredictTokens),
+                               InstanceMethod("getMoments", &TrainerWrap::GetMoments),
+                               InstanceMethod("setMoments", &TrainerWrap::SetMoments),
+                               InstanceMethod("setSteps", &TrainerWrap::SetSteps),
                            });
     }
 
@@ -242,6 +246,8 @@ private:
             Napi::Value cs = o.Get("completionStart");
             if (!cs.IsNumber()) throw NativeError("BAD_REQUEST", "completionStart must be a number");
             ex.completionStart = cs.As<Napi::Number>().Int32Value();
+            Napi::Value labels = o.Get("labels");
+            if (!labels.IsUndefined() && !labels.IsNull()) ex.labels = toTokens(labels, "labels");
             batch.push_back(std::move(ex));
         }
         return batch;
@@ -346,6 +352,48 @@ private:
         });
     }
 
+    Napi::Value PredictTokens(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            std::vector<int32_t> out = trainer().predictTokens(toTokens(info[0], "tokens"));
+            Napi::Int32Array a = Napi::Int32Array::New(info.Env(), out.size());
+            std::copy(out.begin(), out.end(), a.Data());
+            return a;
+        });
+    }
+
+    Napi::Value GetMoments(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            auto mv = trainer().getMoments(requireString(info[0], "name"));
+            Napi::Object o = Napi::Object::New(info.Env());
+            o.Set("m", toFloat32(info.Env(), mv.first));
+            o.Set("v", toFloat32(info.Env(), mv.second));
+            return o;
+        });
+    }
+
+    static std::vector<float> floatsOf(const Napi::Value & v, const char * what) {
+        if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+            throw NativeError("BAD_REQUEST", std::string(what) + " must be a Float32Array");
+        }
+        Napi::Float32Array a = v.As<Napi::Float32Array>();
+        return std::vector<float>(a.Data(), a.Data() + a.ElementLength());
+    }
+
+    Napi::Value SetMoments(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            trainer().setMoments(requireString(info[0], "name"), floatsOf(info[1], "m"), floatsOf(info[2], "v"));
+            return info.Env().Undefined();
+        });
+    }
+
+    Napi::Value SetSteps(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            if (!info[0].IsNumber()) throw NativeError("BAD_REQUEST", "steps must be a number");
+            trainer().setSteps(info[0].As<Napi::Number>().Int64Value());
+            return info.Env().Undefined();
+        });
+    }
+
     Napi::Value Dispose(const Napi::CallbackInfo & info) {
         trainer_.reset();
         return info.Env().Undefined();
@@ -354,7 +402,32 @@ private:
     std::unique_ptr<Trainer> trainer_;
 };
 
+Napi::Value QuantizeModelJs(const Napi::CallbackInfo & info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+        const int threads = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : 0;
+        quantizeModel(requireString(info[0], "input"), requireString(info[1], "output"), requireString(info[2], "type"), threads);
+        return info.Env().Undefined();
+    });
+}
+
+Napi::Value FuseAdapterJs(const Napi::CallbackInfo & info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+        Napi::Env env = info.Env();
+        std::function<void(double)> progress;
+        Napi::Function cb;
+        if (info.Length() > 4 && info[4].IsFunction()) {
+            cb = info[4].As<Napi::Function>();
+            progress = [&](double fraction) { cb.Call({Napi::Number::New(env, fraction)}); };
+        }
+        fuseAdapter(requireString(info[0], "base"), requireString(info[1], "adapter"), requireString(info[2], "output"),
+                    requireString(info[3], "type"), progress);
+        return env.Undefined();
+    });
+}
+
 Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
+    exports.Set("quantizeModel", Napi::Function::New(env, QuantizeModelJs));
+    exports.Set("fuseAdapter", Napi::Function::New(env, FuseAdapterJs));
     exports.Set("ggmlInfo", Napi::Function::New(env, GgmlInfoJs));
     exports.Set("readGgufMetadata", Napi::Function::New(env, ReadGgufMetadataJs));
     exports.Set("modelHparams", Napi::Function::New(env, ModelHparamsJs));

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <random>
 #include <set>
+#include <cerrno>
+#include <unistd.h>
 
 namespace sqlstill {
 
@@ -294,6 +296,12 @@ void Trainer::validate(const std::vector<TrainExample> & batch) const {
         for (int32_t t : ex.tokens) {
             if (t < 0 || t >= model_->hp().nVocab) throw NativeError("BAD_REQUEST", where + "token id out of range: " + std::to_string(t));
         }
+        if (!ex.labels.empty()) {
+            if (ex.labels.size() != ex.tokens.size()) throw NativeError("BAD_REQUEST", where + "labels must have as many entries as tokens");
+            for (int32_t t : ex.labels) {
+                if (t < 0 || t >= model_->hp().nVocab) throw NativeError("BAD_REQUEST", where + "label id out of range: " + std::to_string(t));
+            }
+        }
     }
 }
 
@@ -333,7 +341,8 @@ StepResult Trainer::runBatch(const std::vector<TrainExample> & batch, bool backw
         // row i predicts token i+1; only completion tokens count
         for (int i = ex.completionStart - 1; i < n - 1; i++) {
             rowMask[i] = 1.0f;
-            labels[static_cast<size_t>(i) * V + ex.tokens[i + 1]] = 1.0f;
+            const int32_t target = ex.labels.empty() ? ex.tokens[i + 1] : ex.labels[i + 1];
+            labels[static_cast<size_t>(i) * V + target] = 1.0f;
         }
         const float scale = static_cast<float>(L) / static_cast<float>(nTotal);
 
@@ -427,6 +436,46 @@ std::vector<LoraGradEntry> Trainer::computeGradients(const std::vector<TrainExam
 
 std::vector<float> Trainer::forwardLogits(const std::vector<int32_t> & tokens) {
     return runForward(*model_, &lora_, tokens, threads_);
+}
+
+std::vector<int32_t> Trainer::predictTokens(const std::vector<int32_t> & tokens) {
+    const std::vector<float> logits = runForward(*model_, &lora_, tokens, threads_);
+    const int V = model_->hp().nVocab;
+    std::vector<int32_t> out(tokens.size());
+    for (size_t p = 0; p < tokens.size(); p++) {
+        const float * row = logits.data() + p * V;
+        out[p] = static_cast<int32_t>(std::max_element(row, row + V) - row);
+    }
+    return out;
+}
+
+std::pair<std::vector<float>, std::vector<float>> Trainer::getMoments(const std::string & name) const {
+    for (const NamedTensor & nt : named_) {
+        if (nt.name != name) continue;
+        std::vector<float> m(ggml_nelements(nt.m)), v(ggml_nelements(nt.v));
+        ggml_backend_tensor_get(nt.m, m.data(), 0, m.size() * sizeof(float));
+        ggml_backend_tensor_get(nt.v, v.data(), 0, v.size() * sizeof(float));
+        return {std::move(m), std::move(v)};
+    }
+    throw NativeError("NOT_FOUND", "no LoRA tensor named " + name);
+}
+
+void Trainer::setMoments(const std::string & name, const std::vector<float> & m, const std::vector<float> & v) {
+    for (const NamedTensor & nt : named_) {
+        if (nt.name != name) continue;
+        if (static_cast<int64_t>(m.size()) != ggml_nelements(nt.m) || static_cast<int64_t>(v.size()) != ggml_nelements(nt.v)) {
+            throw NativeError("BAD_REQUEST", "wrong moment element count for " + name);
+        }
+        ggml_backend_tensor_set(nt.m, m.data(), 0, m.size() * sizeof(float));
+        ggml_backend_tensor_set(nt.v, v.data(), 0, v.size() * sizeof(float));
+        return;
+    }
+    throw NativeError("NOT_FOUND", "no LoRA tensor named " + name);
+}
+
+void Trainer::setSteps(int64_t steps) {
+    if (steps < 0) throw NativeError("BAD_REQUEST", "steps must be non-negative");
+    steps_ = steps;
 }
 
 std::vector<std::string> Trainer::tensorNames() const {
@@ -533,9 +582,16 @@ void Trainer::saveAdapter(const std::string & path, const std::map<std::string, 
     }
     // write next to the target and rename, so a crash never leaves a half-written adapter under the real name
     const std::string tmp = path + ".tmp";
-    if (!gguf_write_to_file(g.get(), tmp.c_str(), false)) {
+    FILE * f = std::fopen(tmp.c_str(), "wb");
+    if (f == nullptr) throw NativeError("NOT_FOUND", "cannot write adapter file " + path + ": " + std::strerror(errno));
+    bool ok = gguf_write_to_file_ptr(g.get(), f, false);
+    ok = std::fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok; // durable before the rename makes it visible
+    const int savedErrno = errno;
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok) {
         std::remove(tmp.c_str());
-        throw NativeError("NOT_FOUND", "cannot write adapter file " + path);
+        throw NativeError("INTERNAL", "cannot write adapter file " + path + ": " + std::strerror(savedErrno));
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         std::remove(tmp.c_str());

@@ -6,12 +6,14 @@ import { formatFigure, newReport, writeReport, type SectionResult } from './repo
 import { benchBandwidth } from './sections/bandwidth'
 import { benchEngine } from './sections/engine'
 import { benchQueries } from './sections/queries'
+import { benchTraining } from './sections/training'
 
 type Section = { name: string; run: () => Promise<Omit<SectionResult, 'seconds'>> }
 
 const SECTIONS: Section[] = [
   { name: 'memory-bandwidth', run: benchBandwidth },
   { name: 'queries', run: benchQueries },
+  { name: 'training', run: benchTraining },
   { name: 'engine', run: () => benchEngine(process.argv.includes('--with-1.5b') ? ['0.5b', '1.5b'] : ['0.5b']) },
 ]
 

@@ -7,7 +7,9 @@ import { reportError } from './output'
 import { register as registerAsk } from './commands/ask'
 import { register as registerDatabase } from './commands/database'
 import { register as registerEval } from './commands/eval'
+import { register as registerExport } from './commands/export'
 import { register as registerServe } from './commands/serve'
+import { register as registerTrain } from './commands/train'
 
 // `eval --model` predicts with the student engine; the evaluation core itself knows no engines.
 registerModelPredictorFactory(createStudentPredictor)
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerDatabase(program)
   registerAsk(program)
   registerEval(program)
+  registerTrain(program)
+  registerExport(program)
   registerServe(program)
   return program
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 
 const SOURCES = {
   'db-host': './db/host.ts',
+  'train-host': './train/host.ts',
 } as const
 
 export type EntryName = keyof typeof SOURCES

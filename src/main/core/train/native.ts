@@ -58,6 +58,11 @@ export interface TrainExample {
   tokens: TokenList
   /** Index of the first completion token; tokens before it are the prompt and carry no loss. At least 1. */
   completionStart: number
+  /**
+   * Optional, same length as tokens: the targets the loss uses (row i predicts labels[i + 1]); defaults to the
+   * tokens. KID feeds partly model-predicted inputs while the labels stay the correct tokens.
+   */
+  labels?: TokenList
 }
 
 export interface StepResult {
@@ -112,8 +117,18 @@ export interface NativeTrainer {
   setTensor(name: string, values: Float32Array): void
   info(): TrainerInfo
   setLearningRate(lr: number): void
+  /** Argmax of the adapted model's logits at every position (teacher-forced). */
+  predictTokens(tokens: TokenList): Int32Array
+  /** AdamW first/second moments of one LoRA tensor (for checkpoints). */
+  getMoments(name: string): { m: Float32Array; v: Float32Array }
+  setMoments(name: string, m: Float32Array, v: Float32Array): void
+  /** Sets the optimizer step count (AdamW bias correction), e.g. when resuming from a checkpoint. */
+  setSteps(steps: number): void
   dispose(): void
 }
+
+export const QUANT_TYPES = ['Q4_K_M', 'Q8_0', 'F16', 'Q4_0', 'Q5_K_M', 'Q6_K', 'F32'] as const
+export type QuantType = (typeof QUANT_TYPES)[number]
 
 export interface NativeAddon {
   ggmlInfo(): GgmlInfo
@@ -122,6 +137,10 @@ export interface NativeAddon {
   /** Logits of every position, row-major [tokens.length][nVocab]. */
   forwardLogits(modelPath: string, tokens: TokenList, threads?: number): Float32Array
   Trainer: new (options: NativeTrainerOptions) => NativeTrainer
+  /** llama_model_quantize into `<output>.tmp`, fsynced and renamed; synchronous. */
+  quantizeModel(input: string, output: string, type: QuantType | string, threads?: number): void
+  /** W' = W + (alpha/r)·B·A into a copy of the base (adapted tensors as F32 or F16); synchronous. */
+  fuseAdapter(base: string, adapter: string, output: string, type: 'F32' | 'F16', onProgress?: (fraction: number) => void): void
 }
 
 export function findRepoRoot(start = dirname(fileURLToPath(import.meta.url))): string {
@@ -186,4 +205,26 @@ export function modelHparams(modelPath: string): ModelHparams {
 /** Our own graph's logits (no adapter), row-major [tokens.length][nVocab]. */
 export function forwardLogits(modelPath: string, tokens: TokenList, threads?: number): Float32Array {
   return callNative(() => loadNativeAddon().forwardLogits(modelPath, tokens, threads))
+}
+
+/**
+ * The addon with SqlstillError translation on its free functions (quantizeModel, fuseAdapter, ...). The calls are
+ * synchronous; quantizing a large model blocks for seconds to minutes, so keep it off a UI thread.
+ */
+export function loadNative(): NativeAddon {
+  const addon = loadNativeAddon()
+  return {
+    ...addon,
+    ggmlInfo: () => callNative(() => addon.ggmlInfo()),
+    readGgufMetadata: (path) => callNative(() => addon.readGgufMetadata(path)),
+    modelHparams: (path) => callNative(() => addon.modelHparams(path)),
+    forwardLogits: (path, tokens, threads) => callNative(() => addon.forwardLogits(path, tokens, threads)),
+    quantizeModel: (input, output, type, threads) => callNative(() => addon.quantizeModel(input, output, type, threads)),
+    fuseAdapter: (base, adapter, output, type, onProgress) => callNative(() => addon.fuseAdapter(base, adapter, output, type, onProgress)),
+  }
+}
+
+/** llama.cpp's quantizer (falls back per tensor where rows do not fit the type's block size). */
+export function quantizeModel(input: string, output: string, type: QuantType, threads?: number): void {
+  loadNative().quantizeModel(input, output, type, threads)
 }

@@ -100,6 +100,23 @@ export class LoraTrainer {
     callNative(() => this.native.setLearningRate(lr))
   }
 
+  /** Argmax of the adapted model's logits at every position (teacher-forced), e.g. for KID. */
+  predictTokens(tokens: TokenList): Int32Array {
+    return callNative(() => this.native.predictTokens(tokens))
+  }
+
+  getMoments(name: string): { m: Float32Array; v: Float32Array } {
+    return callNative(() => this.native.getMoments(name))
+  }
+
+  setMoments(name: string, m: Float32Array, v: Float32Array): void {
+    callNative(() => this.native.setMoments(name, m, v))
+  }
+
+  setSteps(steps: number): void {
+    callNative(() => this.native.setSteps(steps))
+  }
+
   info(): TrainerInfo {
     return callNative(() => this.native.info())
   }

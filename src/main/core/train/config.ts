@@ -1,0 +1,73 @@
+// Training job configuration: validated with zod, with defaults that suit a small (0.5B-class) student on a CPU.
+import { z } from 'zod'
+import { SqlstillError } from '../../../shared/errors'
+import { LORA_TARGETS } from './native'
+
+export const trainExampleSchema = z.object({ prompt: z.string(), completion: z.string().min(1) })
+export type TextExample = z.infer<typeof trainExampleSchema>
+
+export const trainConfigSchema = z
+  .object({
+    /** Path of the base GGUF (llama or qwen2 architecture). */
+    baseModel: z.string().min(1),
+    examples: z.array(trainExampleSchema),
+    evalExamples: z.array(trainExampleSchema).default([]),
+    rank: z.number().int().min(1).max(256).default(8),
+    alpha: z.number().positive().default(16),
+    targets: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_TARGETS]),
+    learningRate: z.number().positive().max(1).default(2e-4),
+    /** Linear warm-up over this many optimizer steps, then cosine decay to learningRate × minLrRatio. */
+    warmupSteps: z.number().int().min(0).default(10),
+    minLrRatio: z.number().min(0).max(1).default(0.1),
+    weightDecay: z.number().min(0).default(0),
+    epochs: z.number().int().min(1).max(1000).default(2),
+    /** Stops after this many optimizer steps even when epochs remain. */
+    maxSteps: z.number().int().min(1).optional(),
+    /** Sequences per micro-batch. */
+    batchSize: z.number().int().min(1).max(256).default(4),
+    /** Micro-batches per optimizer step (gradients are summed, the loss is the mean over all completion tokens). */
+    gradAccumulation: z.number().int().min(1).max(256).default(1),
+    /** Longest prompt + completion in tokens. */
+    maxLength: z.number().int().min(8).default(512),
+    /** What to do with longer examples: skip them, or cut the completion's tail. Both are counted in the result. */
+    overLength: z.enum(['skip', 'truncate']).default('skip'),
+    /** Evaluate on evalExamples every this many steps (and at the end); 0: only at the end. */
+    evalEvery: z.number().int().min(0).default(50),
+    /** Stop after this many evaluations without a new best eval loss (needs evalExamples); 0 disables. */
+    earlyStoppingPatience: z.number().int().min(0).default(0),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    /** CPU threads for the trainer; 0 lets ggml pick. */
+    threads: z.number().int().min(0).max(256).default(0),
+    /** Write a resumable checkpoint every this many optimizer steps; 0: only on cancel and at the end. */
+    checkpointEvery: z.number().int().min(0).default(50),
+    /** Where checkpoints go (default <outDir>/checkpoint). */
+    checkpointDir: z.string().optional(),
+    /** Append the end-of-sequence token to every completion, so the student learns to stop. */
+    appendEos: z.boolean().default(true),
+    /**
+     * Knowledge distillation with imperfect data: before each step, a fraction alpha of each example's completion
+     * input tokens is replaced with the student's own argmax prediction there (labels stay the correct tokens).
+     */
+    kid: z.object({ alpha: z.number().min(0).max(1) }).optional(),
+    gradClip: z.number().min(0).default(1),
+  })
+  .strict()
+
+export type TrainConfigInput = z.input<typeof trainConfigSchema>
+export type TrainConfig = z.output<typeof trainConfigSchema>
+
+export function parseTrainConfig(input: unknown): TrainConfig {
+  const parsed = trainConfigSchema.safeParse(input)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`)
+    throw new SqlstillError('BAD_REQUEST', `invalid training config: ${issues.join('; ')}`, { issues })
+  }
+  if (parsed.data.examples.length === 0) throw new SqlstillError('BAD_REQUEST', 'the training dataset is empty')
+  return parsed.data
+}
+
+/** The config without its data, for metadata and logs. */
+export function describeConfig(config: TrainConfig): Omit<TrainConfig, 'examples' | 'evalExamples'> & { trainExamples: number; evalExamples: number } {
+  const { examples, evalExamples, ...rest } = config
+  return { ...rest, trainExamples: examples.length, evalExamples: evalExamples.length }
+}

@@ -1,0 +1,26 @@
+// The base model's tokenizer through node-llama-cpp, producing exactly what inference feeds the model
+// (LlmEngine.tokenize: BOS when the model wants one, then the text with its leading space trimmed).
+import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
+import { SqlstillError } from '../../../shared/errors'
+import type { Tokenizer } from './data'
+
+export async function withTokenizer<T>(modelPath: string, fn: (tok: Tokenizer) => T): Promise<T> {
+  const llama = await getLlama({ gpu: false, build: 'never', progressLogs: false, logLevel: LlamaLogLevel.error })
+  let model
+  try {
+    model = await llama.loadModel({ modelPath, vocabOnly: true, gpuLayers: 0 })
+  } catch (err) {
+    throw new SqlstillError('NOT_A_MODEL', `cannot load the tokenizer of ${modelPath}: ${(err as Error).message}`)
+  }
+  try {
+    const tokens = model.tokens
+    const bos = tokens.shouldPrependBosToken ? tokens.bos : null
+    const m = model
+    return fn({
+      tokenize: (text) => (bos == null ? [...m.tokenize(text, false)] : [bos, ...m.tokenize(text, false, 'trimLeadingSpace')]).map(Number),
+      eos: tokens.eos == null ? null : Number(tokens.eos),
+    })
+  } finally {
+    await model.dispose()
+  }
+}
