@@ -14,7 +14,7 @@ const SECTIONS: Section[] = [
   { name: 'memory-bandwidth', run: benchBandwidth },
   { name: 'queries', run: benchQueries },
   { name: 'training', run: benchTraining },
-  { name: 'engine', run: () => benchEngine(process.argv.includes('--with-1.5b') ? ['0.5b', '1.5b'] : ['0.5b']) },
+  { name: 'engine', run: () => benchEngine(process.argv.includes('--quick') ? ['0.5b'] : ['0.5b', '1.5b']) },
 ]
 
 async function main(): Promise<void> {

@@ -10,13 +10,16 @@ import { syntheticModel, type SyntheticSize } from '../syntheticModels'
 
 const worker = fileURLToPath(new URL('../engineWorker.ts', import.meta.url))
 
-export async function benchEngine(sizes: SyntheticSize[] = ['0.5b'], threads = 2): Promise<Omit<SectionResult, 'seconds'>> {
+// End-to-end ask runs 20 demo questions on the 0.5B student; the 1.5B gets a few, as its decode is ~3× slower.
+const ASK_QUESTIONS: Record<SyntheticSize, number> = { '0.5b': 20, '1.5b': 4 }
+
+export async function benchEngine(sizes: SyntheticSize[] = ['0.5b', '1.5b'], threads = 2): Promise<Omit<SectionResult, 'seconds'>> {
   const figures: BenchFigure[] = []
   const details: Record<string, unknown> = {}
   const bandwidth = measureMemcpyBandwidth().gbPerSecond
   for (const size of sizes) {
     const model = await syntheticModel(size, (l) => process.stdout.write(`  ${l}\n`))
-    const run = spawnSync(process.execPath, ['--import', 'tsx', worker, '--model', model.path, '--threads', String(threads)], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', worker, '--model', model.path, '--threads', String(threads), '--questions', String(ASK_QUESTIONS[size])], {
       encoding: 'utf8',
       maxBuffer: 16 << 20,
     })
