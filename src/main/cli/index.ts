@@ -5,6 +5,7 @@ import { registerModelPredictorFactory } from '../core/eval/predictors'
 import { appVersion } from './context'
 import { reportError } from './output'
 import { register as registerAsk } from './commands/ask'
+import { register as registerCustomize } from './commands/customize'
 import { register as registerDatabase } from './commands/database'
 import { register as registerEval } from './commands/eval'
 import { register as registerExport } from './commands/export'
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerAsk(program)
   registerEval(program)
   registerTrain(program)
+  registerCustomize(program)
   registerExport(program)
   registerServe(program)
   return program

@@ -1,0 +1,222 @@
+// `sqlstill customize DB --model STUDENT`: teacher → filtered dataset → LoRA adapter → base vs customized, in a
+// run folder that `--resume DIR` continues after Ctrl-C or a crash. Stage progress goes to stderr, the summary
+// to stdout.
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import { InvalidArgumentError } from 'commander'
+import { SqlstillError } from '../../../shared/errors'
+import { AskHistory } from '../../core/ask/history'
+import {
+  readManifest,
+  resumeCustomization,
+  runCustomization,
+  type CustomizeProgress,
+  type CustomizeResult,
+  type FixItPair,
+  type UserPair,
+} from '../../core/distill/pipeline'
+import { defaultDataDir } from '../../core/platform/paths'
+import { createTeacher, type TeacherConfig } from '../../core/teacher/create'
+import type { Teacher } from '../../core/teacher/types'
+import { parsePositiveInt } from '../parse'
+
+interface CustomizeCliOptions {
+  teacher: string
+  model?: string
+  rules?: string
+  examples?: string
+  n: number
+  out?: string
+  resume?: string
+  k: number
+  jury: boolean
+  seed: number
+  evalFraction: number
+  epochs?: number
+  maxSteps?: number
+  kid?: number
+  planTargets?: boolean
+  history: boolean
+  evaluate: boolean
+}
+
+/** 'synth' | 'local:PATH' | 'openai:URL[#model]' → a teacher configuration (null for the synthesizer). */
+export function parseTeacherSpec(spec: string): TeacherConfig | null {
+  if (spec === 'synth') return null
+  if (spec.startsWith('local:') && spec.length > 'local:'.length) return { kind: 'local', modelPath: resolve(spec.slice('local:'.length)) }
+  if (spec.startsWith('openai:')) {
+    const rest = spec.slice('openai:'.length)
+    const hash = rest.lastIndexOf('#')
+    const baseUrl = hash >= 0 ? rest.slice(0, hash) : rest
+    const model = hash >= 0 ? rest.slice(hash + 1) : 'default'
+    if (!/^https?:\/\//.test(baseUrl)) throw new SqlstillError('BAD_REQUEST', `The teacher URL must start with http:// or https:// (got "${baseUrl}").`)
+    return { kind: 'openai', baseUrl, model }
+  }
+  throw new SqlstillError('BAD_REQUEST', `--teacher is synth, local:PATH or openai:URL[#model] (got "${spec}").`)
+}
+
+/** One {"question","sql"} object per line. */
+export function readPairsFile(file: string): UserPair[] {
+  const abs = resolve(file)
+  if (!existsSync(abs)) throw new SqlstillError('NOT_FOUND', `${abs} does not exist.`, { path: abs })
+  const out: UserPair[] = []
+  readFileSync(abs, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return
+      let v: { question?: unknown; sql?: unknown }
+      try {
+        v = JSON.parse(line)
+      } catch {
+        throw new SqlstillError('BAD_REQUEST', `${abs}:${i + 1} is not JSON.`, { path: abs, line: i + 1 })
+      }
+      if (typeof v.question !== 'string' || typeof v.sql !== 'string') {
+        throw new SqlstillError('BAD_REQUEST', `${abs}:${i + 1} needs "question" and "sql" strings.`, { path: abs, line: i + 1 })
+      }
+      out.push({ question: v.question, sql: v.sql })
+    })
+  return out
+}
+
+/** The user's corrections from the app's history: items marked wrong that carry the corrected SQL. */
+function fixItFromHistory(dbPath: string): FixItPair[] {
+  const history = new AskHistory(defaultDataDir())
+  return history
+    .list(dbPath)
+    .filter((h) => h.feedback?.verdict === 'wrong' && h.feedback.correctedSql)
+    .map((h) => ({ question: h.question, sql: h.feedback!.correctedSql!, ...(h.sql ? { wrongSql: h.sql } : {}) }))
+}
+
+function parseFraction(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('expected a number from 0 to below 1')
+  return n
+}
+
+function parseInteger(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer')
+  return n
+}
+
+function progressPrinter(): (p: CustomizeProgress) => void {
+  let lastStage = ''
+  let lastShown = 0
+  return (p) => {
+    const now = Date.now()
+    const boundary = p.stage !== lastStage || p.message === 'done' || p.message === 'started' || p.message === 'resumed'
+    if (!boundary && now - lastShown < 2000) return
+    lastStage = p.stage
+    lastShown = now
+    const count = p.total ? ` ${p.done}/${p.total}` : ''
+    process.stderr.write(`[${p.stage}]${count}${p.message ? ` ${p.message}` : ''}\n`)
+  }
+}
+
+function summary(result: CustomizeResult): string {
+  const m = result.manifest
+  const lines = [`run: ${result.outDir}`]
+  for (const [name, s] of Object.entries(m.stages)) {
+    const drops = Object.entries(s.dropped ?? {}).map(([k, v]) => `${k}: ${v}`)
+    lines.push(`  ${name.padEnd(9)} ${s.status}${s.in !== undefined ? ` in ${s.in} out ${s.out}` : ''}${drops.length ? ` (${drops.join(', ')})` : ''}`)
+    for (const [f, c] of Object.entries(s.filters ?? {})) {
+      const reasons = Object.entries(c.reasons).map(([k, v]) => `${k}: ${v}`)
+      lines.push(`    ${f.padEnd(15)} ${c.pass}/${c.in}${reasons.length ? ` (${reasons.join(', ')})` : ''}`)
+    }
+  }
+  if (result.adapterPath) lines.push(`adapter: ${result.adapterPath}`)
+  if (result.evaluation) {
+    const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`)
+    const { base, customized } = result.evaluation
+    lines.push(`eval (all): ${pct(base.all)} → ${pct(customized.all)}; your examples: ${pct(base.userItems)} → ${pct(customized.userItems)}`)
+  }
+  if (result.decision) lines.push(`decision: ${result.decision.activate ? 'better' : 'not activated'} — ${result.decision.reason}`)
+  return lines.join('\n') + '\n'
+}
+
+export function register(program: Command): void {
+  program
+    .command('customize')
+    .description('customize the student on one database: teacher data → filtered dataset → LoRA adapter → evaluation')
+    .argument('[db]', 'the SQLite database to customize for (not needed with --resume)')
+    .option('--teacher <spec>', 'synth | local:PATH.gguf | openai:URL[#model]', 'synth')
+    .option('--model <path>', 'the student GGUF to customize')
+    .option('--rules <file>', 'business rules for this database, one per line')
+    .option('--examples <file>', 'reference pairs (JSONL: {"question","sql"} per line); always in train and eval')
+    .option('--n <n>', 'target number of training pairs', parsePositiveInt, 1000)
+    .option('--out <dir>', 'run folder (default customize-<db name>)')
+    .option('--resume <dir>', 'continue the run in this folder')
+    .option('--k <n>', 'teacher samples per question (self-consistency)', parsePositiveInt, 3)
+    .option('--no-jury', 'skip the LLM jury filter')
+    .option('--seed <n>', 'seed for synthesis and the train/eval split', parseInteger, 42)
+    .option('--eval-fraction <x>', 'share of synthetic pairs held out for evaluation', parseFraction, 0.1)
+    .option('--epochs <n>', 'training epochs', parsePositiveInt)
+    .option('--max-steps <n>', 'stop training after N optimizer steps', parsePositiveInt)
+    .option('--kid <alpha>', 'knowledge distillation with imperfect data: replace this share of completion inputs', Number)
+    .option('--plan-targets', 'experiment: train "-- plan: …" lines before the SQL (Struct-SQL)')
+    .option('--no-history', 'do not use the corrections recorded in the app history (FixIt items)')
+    .option('--no-evaluate', 'skip the base-vs-customized evaluation')
+    .action(async (db: string | undefined, opts: CustomizeCliOptions) => {
+      const controller = new AbortController()
+      const onSigint = (): void => {
+        process.stderr.write('\nstopping (finished items are kept)…\n')
+        controller.abort()
+      }
+      process.once('SIGINT', onSigint)
+      let teacher: Teacher | 'synth' = 'synth'
+      const deps = { signal: controller.signal, onProgress: progressPrinter(), skipEvaluate: !opts.evaluate }
+      let outDir = opts.resume ?? opts.out
+      try {
+        let result: CustomizeResult
+        if (opts.resume) {
+          const manifest = readManifest(resolve(opts.resume))
+          const spec = manifest.settings.teacherSpec ?? 'synth'
+          const config = parseTeacherSpec(spec)
+          if (config) teacher = await createTeacher(config)
+          result = await resumeCustomization(opts.resume, { ...deps, ...(teacher !== 'synth' ? { teacher } : {}) })
+        } else {
+          if (!db) throw new SqlstillError('BAD_REQUEST', 'Name the database to customize (or --resume DIR).')
+          if (!opts.model) throw new SqlstillError('BAD_REQUEST', '--model (the student GGUF) is required.')
+          const config = parseTeacherSpec(opts.teacher)
+          if (config) teacher = await createTeacher(config)
+          const rules = opts.rules ? readFileSync(resolve(opts.rules), 'utf8') : undefined
+          const name = resolve(db).split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '')
+          outDir = opts.out ?? `customize-${name}`
+          result = await runCustomization(
+            {
+              dbPath: db,
+              outDir,
+              teacher,
+              teacherSpec: opts.teacher,
+              studentModel: resolve(opts.model),
+              rules,
+              addRef: opts.examples ? readPairsFile(opts.examples) : [],
+              fixIt: opts.history ? fixItFromHistory(db) : [],
+              n: opts.n,
+              k: opts.k,
+              jury: opts.jury,
+              seed: opts.seed,
+              evalFraction: opts.evalFraction,
+              train: {
+                ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+                ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
+                ...(opts.kid !== undefined ? { kid: { alpha: opts.kid } } : {}),
+                ...(opts.planTargets ? { planTargets: true } : {}),
+              },
+            },
+            deps,
+          )
+        }
+        process.stdout.write(summary(result))
+      } catch (err) {
+        if (err instanceof SqlstillError && err.code === 'CANCELLED' && outDir) {
+          process.stderr.write(`cancelled; continue with: sqlstill customize --resume ${outDir}\n`)
+        }
+        throw err
+      } finally {
+        process.off('SIGINT', onSigint)
+        if (teacher !== 'synth') await teacher.close()
+      }
+    })
+}
