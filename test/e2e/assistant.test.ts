@@ -4,13 +4,13 @@
 // The model (stories260K) writes stories, not SQL: the test checks the machinery, not the answers.
 import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { openWatchedPage } from '../helpers/browser'
 import { hasChromium, repoRoot } from '../helpers/paths'
 import { startWebHost, type RunningHost } from '../helpers/webHost'
 
 const shotsDir = join(repoRoot, 'test-output', 'e2e')
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
 const MODEL_PATH = resolve(repoRoot, '../shared/models/stories260K-f32.gguf')
 const VALIDATION_CLASSES = ['ok', 'empty_result', 'syntax', 'unknown_identifier', 'runtime_error', 'no_sql']
 
@@ -18,9 +18,9 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
   let host: RunningHost
   let browser: Browser
   let page: Page
-  const consoleErrors: string[] = []
-  const foreignRequests: string[] = []
-  let localRequests = 0
+  let consoleErrors: string[] = []
+  let foreignRequests: string[] = []
+  let localRequests = () => 0
 
   const shot = (name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`) })
   const editorText = async () => ((await page.locator('[data-testid="sql-editor"] .view-lines').textContent()) ?? '').replace(/\u00a0/g, ' ')
@@ -41,19 +41,7 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
   beforeAll(async () => {
     mkdirSync(shotsDir, { recursive: true })
     host = await startWebHost({ args: ['--no-demo'] })
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-    const context = await browser.newContext({ viewport: { width: 1360, height: 820 }, colorScheme: 'light' })
-    page = await context.newPage()
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text())
-    })
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`))
-    page.on('request', (request) => {
-      const url = request.url()
-      if (url.startsWith('data:') || url.startsWith('blob:')) return
-      if (new URL(url).origin !== host.origin) foreignRequests.push(url)
-      else localRequests++
-    })
+    ;({ browser, page, consoleErrors, foreignRequests, localRequests } = await openWatchedPage(host.origin, { viewport: { width: 1360, height: 820 }, colorScheme: 'light' }))
   })
 
   afterEach(async (context) => {
@@ -316,6 +304,6 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
   it('made no console errors and no request beyond the local host', () => {
     expect(consoleErrors).toEqual([])
     expect(foreignRequests).toEqual([])
-    expect(localRequests).toBeGreaterThan(20)
+    expect(localRequests()).toBeGreaterThan(20)
   })
 })

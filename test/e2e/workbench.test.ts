@@ -4,13 +4,13 @@
 import Database from 'better-sqlite3'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { openWatchedPage } from '../helpers/browser'
 import { hasChromium, repoRoot, tempDir } from '../helpers/paths'
 import { startWebHost, type RunningHost } from '../helpers/webHost'
 
 const shotsDir = join(repoRoot, 'test-output', 'e2e')
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
 
 describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => {
   let host: RunningHost
@@ -18,9 +18,9 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
   let page: Page
   let wideDbDir: string
   let wideDbPath: string
-  const consoleErrors: string[] = []
-  const foreignRequests: string[] = []
-  let localRequests = 0
+  let consoleErrors: string[] = []
+  let foreignRequests: string[] = []
+  let localRequests = () => 0
 
   const shot = (name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`) })
 
@@ -60,21 +60,7 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     wide.exec('COMMIT')
     wide.close()
     host = await startWebHost({ args: ['--no-demo'] })
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-    const context = await browser.newContext({ viewport: { width: 1360, height: 820 }, colorScheme: 'light', acceptDownloads: true })
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin })
-    page = await context.newPage()
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text())
-    })
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`))
-    page.on('request', (request) => {
-      const url = request.url()
-      // data: and blob: URLs never leave the page; everything else must go to the host we started.
-      if (url.startsWith('data:') || url.startsWith('blob:')) return
-      if (new URL(url).origin !== host.origin) foreignRequests.push(url)
-      else localRequests++
-    })
+    ;({ browser, page, consoleErrors, foreignRequests, localRequests } = await openWatchedPage(host.origin, { viewport: { width: 1360, height: 820 }, colorScheme: 'light', acceptDownloads: true }, (context) => context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin })))
   })
 
   afterEach(async (context) => {
@@ -346,6 +332,6 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     expect(consoleErrors).toEqual([])
     expect(foreignRequests).toEqual([])
     // The listener saw the app's own traffic (page, assets, worker, API calls), so the check above is real.
-    expect(localRequests).toBeGreaterThan(20)
+    expect(localRequests()).toBeGreaterThan(20)
   })
 })
