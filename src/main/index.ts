@@ -1,17 +1,52 @@
 // The Electron shell: one window, a menu, and the API contract wired to IPC. No business logic lives here:
 // everything goes through the same CoreService as the CLI and browser mode.
-import { app, BrowserWindow, dialog, ipcMain, Menu, session, type MenuItemConstructorOptions } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, safeStorage, session, type MenuItemConstructorOptions } from 'electron'
 import Store from 'electron-store'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { IPC_EVENT, IPC_INVOKE, type RecentDatabase } from '../shared/api'
+import { SqlstillError } from '../shared/errors'
+import { TEACHER_API_KEY_ENV } from '../shared/teacher'
 import { dispatch } from './core/service/dispatch'
 import { CoreService } from './core/service/coreService'
 import type { KeyValueStore } from './core/settings/keyValueStore'
+import type { SecretStore } from './core/teacher/openaiTeacher'
 import { createWindowOptions, DEFAULT_BOUNDS, isAllowedNavigation, type WindowBounds } from './electron/windowOptions'
 
 const rendererFile = join(import.meta.dirname, '../renderer/index.html')
 const rendererUrl = pathToFileURL(rendererFile).href
+
+const SECRETS_KEY = 'secrets'
+
+/**
+ * Secrets (the teacher's API key) encrypted with the OS keychain through safeStorage; config.json only ever holds
+ * the base64 ciphertext. Without a usable keychain nothing is stored: the user is pointed at the environment variable.
+ */
+function safeStorageSecrets(store: Store<Record<string, unknown>>): SecretStore {
+  // On Linux without a keyring Electron falls back to 'basic_text': a fixed, public key, no better than plain text.
+  const usable = () => safeStorage.isEncryptionAvailable() && (process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text')
+  const all = (): Record<string, string> => {
+    const value = store.get(SECRETS_KEY)
+    return typeof value === 'object' && value !== null ? (value as Record<string, string>) : {}
+  }
+  return {
+    async get(name) {
+      const cipher = all()[name]
+      if (!cipher || !usable()) return null
+      try {
+        return safeStorage.decryptString(Buffer.from(cipher, 'base64'))
+      } catch {
+        return null // encrypted under another user or keychain: as if never set
+      }
+    },
+    async set(name, value) {
+      if (!usable()) {
+        throw new SqlstillError('UNSUPPORTED', `The system keychain is not available, so the key cannot be kept safely. Set ${TEACHER_API_KEY_ENV} instead.`)
+      }
+      store.set(SECRETS_KEY, { ...all(), [name]: safeStorage.encryptString(value).toString('base64') })
+    },
+  }
+}
 
 if (!app.requestSingleInstanceLock()) {
   app.quit()
@@ -33,6 +68,7 @@ async function start(): Promise<void> {
     version: app.getVersion(),
     dataDir: app.getPath('userData'),
     store,
+    secretStore: safeStorageSecrets(electronStore),
     pickDatabaseFile: async () => {
       const options = {
         title: 'Open SQLite database',

@@ -16,6 +16,9 @@ import type { Schema } from './schema'
 import { SqlstillError, isErrorShape, type Envelope } from './errors'
 import type { Settings } from './settings'
 import { settingsPatchSchema } from './settings'
+import type { CustomizeFinishedEvent, CustomizeProgressEvent, CustomizeRunSummary, DatasetExample, RunManifest } from './customize'
+import type { CompareResults, TeacherAnswer, TeacherConfig, TeacherTestResult } from './teacher'
+import { EXPORT_TYPES, type ExportProgress, type ExportResult, type TrainProgressEvent } from './train'
 
 // ---- data shapes ---------------------------------------------------------------------------------
 
@@ -54,6 +57,29 @@ export interface RecentDatabase {
 // ---- requests (validated at the boundary) --------------------------------------------------------
 
 const id = z.string().min(1).max(200)
+const filePath = z.string().min(1).max(4096)
+
+const teacherConfigSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('local'),
+    modelPath: filePath,
+    contextSize: z.number().int().min(256).max(1_048_576).optional(),
+    threads: z.number().int().min(1).max(512).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    seed: z.number().int().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('openai'),
+    baseUrl: z.url({ protocol: /^https?$/ }).max(2048),
+    model: z.string().min(1).max(400),
+    timeoutMs: z.number().int().min(1000).max(3_600_000).optional(),
+    retries: z.number().int().min(0).max(20).optional(),
+    concurrency: z.number().int().min(1).max(64).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    seed: z.number().int().optional(),
+  }),
+])
+const userPairSchema = z.object({ question: z.string().min(1).max(4000), sql: z.string().min(1).max(100_000) })
 
 export const requestSchemas = {
   'app.info': z.void(),
@@ -104,6 +130,62 @@ export const requestSchemas = {
     verdict: z.enum(['right', 'wrong']),
     correctedSql: z.string().max(100_000).optional(),
   }),
+
+  /** The saved teacher configuration (never holds an API key). */
+  'teacher.get': z.void(),
+  /** Null forgets the configuration. */
+  'teacher.configure': z.object({ config: teacherConfigSchema.nullable() }),
+  /** Kept by the shell's secret store (Electron: safeStorage); UNSUPPORTED where there is none (browser mode, CLI). */
+  'teacher.setApiKey': z.object({ key: z.string().min(1).max(4096) }),
+  /** Connection check: HTTP teachers list their models, a local teacher is loaded. */
+  'teacher.test': z.void(),
+  /** The configured teacher's SQL for a question (one greedy sample), validated and run like the student's. */
+  'teacher.ask': z.object({ dbId: id, question: z.string().min(1).max(4000), rules: z.string().max(20_000).optional() }),
+  /** Runs both queries and compares the results with the official Spider rules; `a` is the reference (its ORDER BY decides). */
+  'compare.results': z.object({ dbId: id, a: z.string().min(1).max(1_000_000), b: z.string().min(1).max(1_000_000) }),
+
+  /** Starts "customize on my schema" in the background for the loaded student; follow it with customize.* events. */
+  'customize.start': z.object({
+    dbId: id,
+    teacher: z.enum(['synth', 'configured']).optional(),
+    n: z.number().int().min(1).max(100_000).optional(),
+    k: z.number().int().min(1).max(64).optional(),
+    rules: z.string().max(20_000).optional(),
+    addRef: z.array(userPairSchema).max(10_000).optional(),
+    /** Add the history's verdicts: "right" answers as references, corrected ones as FixIt pairs. */
+    useHistory: z.boolean().optional(),
+    epochs: z.number().int().min(1).max(100).optional(),
+    maxSteps: z.number().int().min(1).max(1_000_000).optional(),
+    kid: z.object({ alpha: z.number().min(0).max(1) }).optional(),
+    planTargets: z.boolean().optional(),
+    evalFraction: z.number().min(0).lt(1).optional(),
+    seed: z.number().int().optional(),
+  }),
+  'customize.cancel': z.object({ runId: id }),
+  /** Continues a stopped or failed run (a run that used the configured teacher needs the same teacher configured). */
+  'customize.resume': z.object({ outDir: filePath }),
+  'customize.status': z.object({ outDir: filePath }),
+  'customize.list': z.object({ dbId: id }),
+
+  'dataset.list': z.object({
+    outDir: filePath,
+    split: z.enum(['train', 'eval']),
+    offset: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(100_000).optional(),
+    search: z.string().max(1000).optional(),
+  }),
+  'dataset.update': z.object({
+    outDir: filePath,
+    id,
+    question: z.string().max(4000).optional(),
+    sql: z.string().max(100_000).optional(),
+    excluded: z.boolean().optional(),
+  }),
+
+  /** Fuses an adapter into its base and quantizes it into one GGUF; base defaults to the loaded student. */
+  'export.run': z.object({ base: filePath.optional(), adapter: filePath, type: z.enum(EXPORT_TYPES), out: filePath, exportId: id.optional() }),
+  /** Without an id, cancels every running export. */
+  'export.cancel': z.object({ exportId: id.optional() }),
 } as const
 
 export type MethodName = keyof typeof requestSchemas
@@ -143,6 +225,25 @@ export interface ApiResults {
   'ask.cancel': { cancelled: boolean }
   'history.list': HistoryItem[]
   'history.mark': HistoryItem
+
+  'teacher.get': TeacherConfig | null
+  'teacher.configure': TeacherConfig | null
+  'teacher.setApiKey': { saved: boolean }
+  'teacher.test': TeacherTestResult
+  'teacher.ask': TeacherAnswer
+  'compare.results': CompareResults
+
+  'customize.start': { runId: string; outDir: string }
+  'customize.cancel': { cancelled: boolean }
+  'customize.resume': { runId: string; outDir: string }
+  'customize.status': RunManifest
+  'customize.list': CustomizeRunSummary[]
+
+  'dataset.list': { total: number; items: DatasetExample[] }
+  'dataset.update': DatasetExample
+
+  'export.run': ExportResult & { exportId: string }
+  'export.cancel': { cancelled: boolean }
 }
 
 /** Events pushed from the core to every connected UI. */
@@ -156,6 +257,12 @@ export interface ApiEvents {
   /** Streamed model output; attempt 0 is the first try, 1 the repair. */
   'ask.chunk': { askId: string; attempt: number; text: string }
   'ask.attempt': { askId: string; attempt: AskAttempt }
+  'teacher.changed': TeacherConfig | null
+  'customize.progress': CustomizeProgressEvent
+  'customize.finished': CustomizeFinishedEvent
+  /** Live training metrics (the loss chart), from a customization run's train stage. */
+  'train.progress': TrainProgressEvent
+  'export.progress': ExportProgress & { exportId: string }
 }
 export type EventName = keyof ApiEvents
 

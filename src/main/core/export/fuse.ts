@@ -4,9 +4,10 @@ import { existsSync, rmSync, statSync } from 'node:fs'
 import { SqlstillError } from '../../../shared/errors'
 import { sha256File } from '../train/fileHash'
 import { loadNative, readGgufMetadata } from '../train/native'
+import { EXPORT_TYPES, type ExportProgress, type ExportResult, type ExportType } from '../../../shared/train'
 
-export const EXPORT_TYPES = ['Q4_K_M', 'Q8_0', 'F16', 'F32', 'Q4_0', 'Q5_K_M', 'Q6_K'] as const
-export type ExportType = (typeof EXPORT_TYPES)[number]
+// The export types, progress and result are shared with the UI (src/shared/train.ts).
+export { EXPORT_TYPES, type ExportProgress, type ExportResult, type ExportType }
 
 export interface ExportRequest {
   base: string
@@ -16,20 +17,6 @@ export interface ExportRequest {
   threads?: number
   /** Fuse even when the adapter's recorded base sha256 differs from the base file (e.g. a requantized base). */
   allowBaseMismatch?: boolean
-}
-
-export interface ExportProgress {
-  phase: 'checking' | 'fusing' | 'quantizing' | 'done'
-  /** 0..1 within the phase. */
-  fraction: number
-}
-
-export interface ExportResult {
-  out: string
-  type: ExportType
-  bytes: number
-  seconds: number
-  baseVerified: boolean
 }
 
 export function fuseAndQuantize(req: ExportRequest, onProgress: (p: ExportProgress) => void = () => {}): ExportResult {

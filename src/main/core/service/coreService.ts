@@ -11,8 +11,13 @@ import { openDatabase, type DatabaseHandle } from '../db'
 import { readModelInfo, RECOMMENDED_MODELS } from '../llm'
 import { demoDatabasePath } from '../platform/paths'
 import type { KeyValueStore } from '../settings/keyValueStore'
+import type { SecretStore } from '../teacher/openaiTeacher'
+import type { ServiceContext } from './context'
+import { CustomizeHandlers } from './customizeHandlers'
 import type { ApiHandlers } from './dispatch'
 import { EventBus } from './events'
+import { ExportHandlers } from './exportHandlers'
+import { TeacherHandlers } from './teacherHandlers'
 
 const RECENT_KEY = 'recentDatabases'
 const SETTINGS_KEY = 'settings'
@@ -26,6 +31,8 @@ export interface CoreServiceOptions {
   /** Shell-provided native "open file" dialog; absent in browser mode. */
   pickDatabaseFile?: () => Promise<string | null>
   demoDatabase?: string
+  /** Where the teacher's API key is kept (Electron: safeStorage); absent in browser mode and the CLI. */
+  secretStore?: SecretStore
 }
 
 interface OpenEntry {
@@ -40,9 +47,27 @@ export class CoreService {
   private readonly open = new Map<string, OpenEntry>()
   /** queryId → database id, so `db.cancel` can find the running query. */
   private readonly runningQueries = new Map<string, string>()
+  private readonly teacher: TeacherHandlers
+  private readonly customize: CustomizeHandlers
+  private readonly exports: ExportHandlers
 
   constructor(private readonly options: CoreServiceOptions) {
     this.student = new AskService({ dataDir: options.dataDir, settings: () => this.settings })
+    const service = this
+    const context: ServiceContext = {
+      dataDir: options.dataDir,
+      store: options.store,
+      secretStore: options.secretStore,
+      events: this.events,
+      student: this.student,
+      get settings() {
+        return service.settings
+      },
+      handle: (dbId) => this.handle(dbId),
+    }
+    this.teacher = new TeacherHandlers(context)
+    this.customize = new CustomizeHandlers(context, this.teacher)
+    this.exports = new ExportHandlers(context)
     this.handlers = this.createHandlers()
   }
 
@@ -85,6 +110,9 @@ export class CoreService {
   }
 
   async dispose(): Promise<void> {
+    this.exports.dispose()
+    await this.customize.dispose()
+    await this.teacher.forget()
     await this.student.dispose().catch(() => undefined)
     await Promise.allSettled([...this.open.values()].map((e) => e.handle.close()))
     this.open.clear()
@@ -180,6 +208,9 @@ export class CoreService {
         path: this.options.pickDatabaseFile ? await this.options.pickDatabaseFile() : null,
       }),
       ...this.modelHandlers(),
+      ...this.teacher.handlers,
+      ...this.customize.handlers,
+      ...this.exports.handlers,
     }
   }
 

@@ -5,19 +5,10 @@ import { LocalTeacher } from './localTeacher'
 import type { SecretStore } from './openaiTeacher'
 import { OpenAiTeacher } from './openaiTeacher'
 import type { Teacher } from './types'
+import type { TeacherConfig } from '../../../shared/teacher'
 
-export type TeacherConfig =
-  | { kind: 'local'; modelPath: string; contextSize?: number; threads?: number; temperature?: number; seed?: number }
-  | {
-      kind: 'openai'
-      baseUrl: string
-      model: string
-      timeoutMs?: number
-      retries?: number
-      concurrency?: number
-      temperature?: number
-      seed?: number
-    }
+// Plain data the UI edits too: src/shared/teacher.ts.
+export type { TeacherConfig }
 
 export interface TeacherRuntime {
   /** Response cache folder for HTTP teachers (e.g. <dataDir>/teacher-cache). */

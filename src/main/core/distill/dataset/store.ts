@@ -5,32 +5,12 @@ import { join } from 'node:path'
 import { SqlstillError } from '../../../../shared/errors'
 import { openDatabase } from '../../db'
 import { computeHardness } from '../../eval/hardness'
-import type { Hardness } from '../../eval/types'
 import { executesWithin, onlySelect, parsesAndCompiles } from '../filters'
 import { readJsonl, readManifest, writeJsonl, writeManifest } from '../pipeline/runDir'
-import type { Scenario, Verdicts } from '../pipeline/types'
+import type { DatasetExample, Split } from '../../../../shared/customize'
 
-export type Split = 'train' | 'eval'
-
-export interface DatasetExample {
-  /** Unique within the run; the user's AddRef/FixIt items carry the same id in both splits. */
-  id: string
-  split: Split
-  scenario: Scenario
-  origin: string
-  question: string
-  sql: string
-  teacher: string
-  verdicts: Verdicts
-  /** Self-consistency: the agreeing group's share of the k samples (1 for user items and synthesizer SQL). */
-  agreement: number
-  hardness: Hardness | 'unknown'
-  tables: string[]
-  planText?: string
-  /** Excluded by the user: kept in the file, left out of training and evaluation. */
-  excluded: boolean
-  edited?: boolean
-}
+// The example shape the UI reviews lives in src/shared/customize.ts.
+export type { DatasetExample, Split } from '../../../../shared/customize'
 
 export function datasetFile(outDir: string, split: Split): string {
   return join(outDir, 'dataset', `${split}.jsonl`)

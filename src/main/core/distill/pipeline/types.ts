@@ -3,12 +3,23 @@ import type { Hardness } from '../../eval/types'
 import type { NonDegenerateOptions } from '../filters'
 import type { Teacher } from '../../teacher/types'
 import type { ModelPredictor, ModelPredictorOptions } from '../../eval/predictors'
+import type { CustomizeProgress, Scenario, TrainOptions, Verdicts } from '../../../../shared/customize'
 
-export const STAGES = ['info', 'questions', 'sql', 'filters', 'dataset', 'train', 'evaluate'] as const
-export type StageName = (typeof STAGES)[number]
-export type StageStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled'
-
-export type Scenario = 'learn_prior' | 'add_ref' | 'fix_it' | 'synthetic'
+// The shapes the UI sees too (the manifest, stages, progress, result) live in src/shared/customize.ts.
+export { STAGES } from '../../../../shared/customize'
+export type {
+  CustomizeProgress,
+  CustomizeResult,
+  CustomizeSettings,
+  FilterCount,
+  RunManifest,
+  Scenario,
+  StageName,
+  StageRecord,
+  StageStatus,
+  TrainOptions,
+  Verdicts,
+} from '../../../../shared/customize'
 
 export interface UserPair {
   question: string
@@ -18,48 +29,6 @@ export interface UserPair {
 export interface FixItPair extends UserPair {
   /** What the student wrote before the user corrected it. */
   wrongSql?: string
-}
-
-export interface TrainOptions {
-  rank?: number
-  alpha?: number
-  targets?: string[]
-  learningRate?: number
-  epochs?: number
-  maxLength?: number
-  batchSize?: number
-  threads?: number
-  maxSteps?: number
-  /** Knowledge distillation with imperfect data, passed through to the trainer. */
-  kid?: { alpha: number }
-  /**
-   * Experiment (Struct-SQL): completions become "-- plan: <planText>\n<SQL>;". Inference must then drop lines
-   * starting with "-- plan:" before extracting the SQL; the completion-form stops end generation at "\n--", so
-   * a plan-trained student needs the plan line allowed through (not wired in `ask` yet).
-   */
-  planTargets?: boolean
-}
-
-/** Plain data: everything a resume needs except the teacher object itself. */
-export interface CustomizeSettings {
-  dbPath: string
-  studentModel: string
-  rules: string
-  n: number
-  k: number
-  temperature: number
-  jury: boolean
-  evalFraction: number
-  seed: number
-  /** Per-statement limit for executing teacher SQL. */
-  queryTimeoutMs: number
-  /** Per teacher call; a slower answer counts as teacher_timeout and the run goes on. */
-  teacherTimeoutMs: number
-  nonDegenerate: Omit<NonDegenerateOptions, 'question'>
-  train: TrainOptions
-  activateIfBetter: boolean
-  /** How the teacher was chosen ('synth', 'local:PATH', 'openai:URL#model'), so a CLI resume can recreate it. */
-  teacherSpec?: string
 }
 
 export interface CustomizeOptions {
@@ -89,47 +58,6 @@ export interface CustomizeOptions {
   activateIfBetter?: boolean
 }
 
-export interface FilterCount {
-  in: number
-  pass: number
-  fail: number
-  /** Failures by reason bucket (the reason up to its first ':'). */
-  reasons: Record<string, number>
-}
-
-export interface StageRecord {
-  status: StageStatus
-  startedAt?: string
-  finishedAt?: string
-  /** Items into and out of the stage. */
-  in?: number
-  out?: number
-  /** Why items left the stage (teacher_error, near_duplicate, …). */
-  dropped?: Record<string, number>
-  /** Per filter, in application order (the filters stage). */
-  filters?: Record<string, FilterCount>
-  error?: { code: string; message: string }
-  /** Stage-specific facts (e.g. the adapter path, the activation decision). */
-  extra?: Record<string, unknown>
-}
-
-export interface RunManifest {
-  schemaVersion: 1
-  createdAt: string
-  updatedAt: string
-  teacherId: string
-  settings: CustomizeSettings
-  stages: Record<StageName, StageRecord>
-}
-
-export interface CustomizeProgress {
-  stage: StageName
-  /** Items done in this stage, and how many there are (null when unknown). */
-  done: number
-  total: number | null
-  message?: string
-}
-
 /** A question waiting for SQL: from the synthesizer (with its SQL) or a FixIt variation. */
 export interface QuestionItem {
   id: string
@@ -149,10 +77,6 @@ export interface SqlItem extends QuestionItem {
   /** Size of the agreeing group over k (1 for the synthesizer's own SQL). */
   agreement: number
   samples: number
-}
-
-export interface Verdicts {
-  [filter: string]: { pass: boolean; reason?: string }
 }
 
 export interface FilteredItem extends SqlItem {
@@ -218,13 +142,3 @@ export interface LoadedStudentProfile {
   close(): Promise<void>
 }
 
-export interface CustomizeResult {
-  outDir: string
-  manifest: RunManifest
-  adapterPath: string | null
-  decision: { activate: boolean; activated: boolean; reason: string } | null
-  evaluation: {
-    base: { all: number | null; userItems: number | null }
-    customized: { all: number | null; userItems: number | null }
-  } | null
-}

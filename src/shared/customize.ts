@@ -1,0 +1,172 @@
+// "Customize on my schema" as the UI and the core both see it: the run.json manifest, its stages and progress, the
+// dataset examples the user reviews, and the API's run summaries. Plain JSON data only (the renderer has no Node).
+
+export const STAGES = ['info', 'questions', 'sql', 'filters', 'dataset', 'train', 'evaluate'] as const
+export type StageName = (typeof STAGES)[number]
+export type StageStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled'
+
+export type Scenario = 'learn_prior' | 'add_ref' | 'fix_it' | 'synthetic'
+
+/** Spider hardness of an example's SQL; 'unknown' when the counting rules cannot parse it. */
+export type ExampleHardness = 'easy' | 'medium' | 'hard' | 'extra' | 'unknown'
+
+export interface TrainOptions {
+  rank?: number
+  alpha?: number
+  targets?: string[]
+  learningRate?: number
+  epochs?: number
+  maxLength?: number
+  batchSize?: number
+  threads?: number
+  maxSteps?: number
+  /** Knowledge distillation with imperfect data, passed through to the trainer. */
+  kid?: { alpha: number }
+  /**
+   * Experiment (Struct-SQL): completions become "-- plan: <planText>\n<SQL>;". Inference must then drop lines
+   * starting with "-- plan:" before extracting the SQL; the completion-form stops end generation at "\n--", so
+   * a plan-trained student needs the plan line allowed through (not wired in `ask` yet).
+   */
+  planTargets?: boolean
+}
+
+/** Which degenerate results the execution filter lets through. */
+export interface NonDegenerateSettings {
+  allowEmpty?: boolean
+  allowAllNull?: boolean
+  allowZeroCount?: boolean
+}
+
+/** Plain data: everything a resume needs except the teacher object itself. */
+export interface CustomizeSettings {
+  dbPath: string
+  studentModel: string
+  rules: string
+  n: number
+  k: number
+  temperature: number
+  jury: boolean
+  evalFraction: number
+  seed: number
+  /** Per-statement limit for executing teacher SQL. */
+  queryTimeoutMs: number
+  /** Per teacher call; a slower answer counts as teacher_timeout and the run goes on. */
+  teacherTimeoutMs: number
+  nonDegenerate: NonDegenerateSettings
+  train: TrainOptions
+  activateIfBetter: boolean
+  /** How the teacher was chosen ('synth', 'local:PATH', 'openai:URL#model'), so a CLI resume can recreate it. */
+  teacherSpec?: string
+}
+
+export interface FilterCount {
+  in: number
+  pass: number
+  fail: number
+  /** Failures by reason bucket (the reason up to its first ':'). */
+  reasons: Record<string, number>
+}
+
+export interface StageRecord {
+  status: StageStatus
+  startedAt?: string
+  finishedAt?: string
+  /** Items into and out of the stage. */
+  in?: number
+  out?: number
+  /** Why items left the stage (teacher_error, near_duplicate, …). */
+  dropped?: Record<string, number>
+  /** Per filter, in application order (the filters stage). */
+  filters?: Record<string, FilterCount>
+  error?: { code: string; message: string }
+  /** Stage-specific facts (e.g. the adapter path, the activation decision). */
+  extra?: Record<string, unknown>
+}
+
+export interface RunManifest {
+  schemaVersion: 1
+  createdAt: string
+  updatedAt: string
+  teacherId: string
+  settings: CustomizeSettings
+  stages: Record<StageName, StageRecord>
+}
+
+export interface CustomizeProgress {
+  stage: StageName
+  /** Items done in this stage, and how many there are (null when unknown). */
+  done: number
+  total: number | null
+  message?: string
+}
+
+export interface CustomizeResult {
+  outDir: string
+  manifest: RunManifest
+  adapterPath: string | null
+  decision: { activate: boolean; activated: boolean; reason: string } | null
+  evaluation: {
+    base: { all: number | null; userItems: number | null }
+    customized: { all: number | null; userItems: number | null }
+  } | null
+}
+
+export interface Verdicts {
+  [filter: string]: { pass: boolean; reason?: string }
+}
+
+export type Split = 'train' | 'eval'
+
+export interface DatasetExample {
+  /** Unique within the run; the user's AddRef/FixIt items carry the same id in both splits. */
+  id: string
+  split: Split
+  scenario: Scenario
+  origin: string
+  question: string
+  sql: string
+  teacher: string
+  verdicts: Verdicts
+  /** Self-consistency: the agreeing group's share of the k samples (1 for user items and synthesizer SQL). */
+  agreement: number
+  hardness: ExampleHardness
+  tables: string[]
+  planText?: string
+  /** Excluded by the user: kept in the file, left out of training and evaluation. */
+  excluded: boolean
+  edited?: boolean
+}
+
+// ---- API shapes ------------------------------------------------------------------------------------
+
+/** Overall state of a run, derived from its stages. */
+export type RunState = 'running' | 'done' | 'failed' | 'cancelled' | 'stopped'
+
+/** One run in `customize.list`. */
+export interface CustomizeRunSummary {
+  outDir: string
+  /** Set while this app process is running it (cancel with `customize.cancel`). */
+  runId: string | null
+  state: RunState
+  createdAt: string
+  updatedAt: string
+  teacherId: string
+  dbPath: string
+  studentModel: string
+  /** The stage running now, or the last one that did not finish. */
+  currentStage: StageName | null
+  adapterPath: string | null
+}
+
+/** Payload of the `customize.progress` event. */
+export interface CustomizeProgressEvent extends CustomizeProgress {
+  runId: string
+  outDir: string
+  /** Items into and out of the stage, once it finished. */
+  counts?: { in?: number; out?: number; dropped?: Record<string, number> }
+}
+
+/** Payload of the `customize.finished` event: a result, or the error that stopped the run (CANCELLED included). */
+export type CustomizeFinishedEvent =
+  | { runId: string; outDir: string; result: CustomizeResult; error?: undefined }
+  | { runId: string; outDir: string; result?: undefined; error: { code: string; message: string } }
