@@ -91,6 +91,9 @@ struct LayerWeights {
 
 // LoRA target names, in the order used everywhere (adapter tensors are blk.N.<target>.weight.lora_{a,b}).
 extern const char * const kLoraTargets[7]; // attn_q attn_k attn_v attn_output ffn_gate ffn_up ffn_down
+// Optional target on the output head (adapter tensors output.weight.lora_{a,b}; llama.cpp applies it too). Small
+// models whose unused byte-fallback tokens share near-identical output rows cannot learn to emit them otherwise.
+extern const char * const kOutputLoraTarget; // "output"
 
 // The frozen base model: weights in their stored types, in a CPU backend buffer.
 class Model {
@@ -105,6 +108,7 @@ public:
     ggml_tensor * tokEmbd = nullptr;
     ggml_tensor * outputNorm = nullptr;
     ggml_tensor * output = nullptr; // == tokEmbd when the head is tied
+    bool outputTied = false;        // the GGUF has no output.weight
     std::vector<LayerWeights> layers;
     ggml_tensor * weight(int layer, int target) const; // target indexes kLoraTargets
 
@@ -123,6 +127,7 @@ struct LoraPair {
 struct LoraWeights {
     float scale = 1.0f; // alpha / rank
     std::vector<std::vector<LoraPair>> pairs; // [layer][target]
+    LoraPair output;                          // on the output head; null unless the "output" target is trained
 };
 
 // Builds the logits [n_vocab, n_tokens] for one sequence starting at position 0.

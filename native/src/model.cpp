@@ -8,6 +8,7 @@
 namespace sqlstill {
 
 const char * const kLoraTargets[7] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
+const char * const kOutputLoraTarget = "output";
 
 size_t graphSizeFor(int nLayer) { return 4096 + static_cast<size_t>(nLayer) * 1024; }
 
@@ -125,7 +126,10 @@ Model::Model(const std::string & path) : path_(path) {
     expectShape(tokEmbd, hp_.nEmbd, hp_.nVocab);
     outputNorm = get("output_norm.weight", true);
     output = get("output.weight", false);
-    if (output == nullptr) output = tokEmbd;
+    if (output == nullptr) {
+        output = tokEmbd;
+        outputTied = true;
+    }
     expectShape(output, hp_.nEmbd, hp_.nVocab);
     if (get("rope_freqs.weight", false) != nullptr) throw NativeError("UNSUPPORTED", "rope frequency factors are not supported");
 
@@ -247,7 +251,8 @@ ggml_tensor * buildForward(ggml_context * ctx, const Model & m, const LoraWeight
         x = ggml_add(ctx, x, loraMatmul(ctx, L.ffnDown, h, pair(il, 6), ls));
     }
     x = rmsNorm(ctx, x, m.outputNorm, hp.rmsEps);
-    return ggml_mul_mat(ctx, m.output, x); // [n_vocab, T]
+    const LoraPair * head = lora != nullptr && lora->output.a != nullptr ? &lora->output : nullptr;
+    return loraMatmul(ctx, m.output, x, head, ls); // [n_vocab, T]
 }
 
 std::vector<float> runForward(const Model & m, const LoraWeights * lora, const std::vector<int32_t> & tokens, int nThreads) {

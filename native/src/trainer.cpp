@@ -45,16 +45,25 @@ Trainer::Trainer(const TrainerOptions & opts) : opts_(opts) {
     if (!(opts_.lr > 0)) throw NativeError("BAD_REQUEST", "learning rate must be positive");
     if (opts_.targets.empty()) throw NativeError("BAD_REQUEST", "at least one LoRA target is required");
     std::set<int> targetSet;
+    bool outputTarget = false;
     for (const std::string & t : opts_.targets) {
+        if (t == kOutputLoraTarget) {
+            outputTarget = true;
+            continue;
+        }
         const int idx = targetIndex(t);
         if (idx < 0) {
             throw NativeError("BAD_REQUEST", "unknown LoRA target '" + t +
-                                                 "' (expected attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down)");
+                                                 "' (expected attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down, output)");
         }
         targetSet.insert(idx);
     }
     model_ = std::make_unique<Model>(opts_.modelPath);
     const Hparams & hp = model_->hp();
+    if (outputTarget && model_->outputTied) {
+        // llama.cpp looks the adapter's output.weight up by name; a tied head has no such tensor to attach it to
+        throw NativeError("UNSUPPORTED", "the 'output' LoRA target needs a model with its own output.weight (this one ties it to the embeddings)");
+    }
     if (opts_.maxLength < 2 || opts_.maxLength > hp.nCtxTrain) {
         throw NativeError("BAD_REQUEST", "maxLength must be between 2 and the model's context length (" +
                                              std::to_string(hp.nCtxTrain) + ")");
@@ -66,7 +75,7 @@ Trainer::Trainer(const TrainerOptions & opts) : opts_(opts) {
     lora_.scale = opts_.alpha / static_cast<float>(r);
     lora_.pairs.assign(hp.nLayer, std::vector<LoraPair>(7));
 
-    const size_t nTensors = static_cast<size_t>(hp.nLayer) * targetSet.size() * 2;
+    const size_t nTensors = (static_cast<size_t>(hp.nLayer) * targetSet.size() + (outputTarget ? 1 : 0)) * 2;
     ggml_init_params ip{};
     ip.mem_size = ggml_tensor_overhead() * (nTensors * 3 + 8);
     ip.no_alloc = true;
@@ -95,6 +104,12 @@ Trainer::Trainer(const TrainerOptions & opts) : opts_(opts) {
             addNamed(p.a, base + ".lora_a");
             addNamed(p.b, base + ".lora_b");
         }
+    }
+    if (outputTarget) {
+        lora_.output.a = ggml_new_tensor_2d(ctxParams_, GGML_TYPE_F32, model_->output->ne[0], r);
+        lora_.output.b = ggml_new_tensor_2d(ctxParams_, GGML_TYPE_F32, r, model_->output->ne[1]);
+        addNamed(lora_.output.a, "output.weight.lora_a");
+        addNamed(lora_.output.b, "output.weight.lora_b");
     }
     lossGrad_ = ggml_new_tensor_4d(ctxParams_, GGML_TYPE_F32, 1, 1, 1, 1);
     adamwParams_ = ggml_new_tensor_1d(ctxParams_, GGML_TYPE_F32, 7);

@@ -114,3 +114,59 @@ describe.each([
     expect(greedy).toEqual(COMPLETION) // and it learned the completion
   })
 })
+
+// The opt-in 'output' target: a LoRA on the output head (output.weight.lora_a/b), which llama.cpp applies too. In
+// stories260K the byte-fallback rows of the head are near-identical (mean cosine 0.99), so '_' (<0x5F>), '=' (<0x3D>)
+// and EOS are hard to single out with projection LoRA alone; this completion is made of exactly such tokens.
+describe('LoRA adapter with the output-head target, round trip through node-llama-cpp', () => {
+  const BYTES_COMPLETION = [98, 64, 98, 62, 2] // <0x5F> <0x3D> <0x5F> <0x3B> </s>
+  let trainer: LoraTrainer
+  let adapterPath: string
+
+  beforeAll(() => {
+    ensureNativeBuilt()
+    trainer = createTrainer({ modelPath: storiesF32, rank: 4, alpha: 8, targets: ['attn_v', 'output'], lr: 2e-2, seed: 5, threads: 1, maxLength: 64 })
+    const batch = [{ tokens: [...PROMPT, ...BYTES_COMPLETION], completionStart: PROMPT.length }]
+    for (let i = 0; i < 40; i++) trainer.trainStep(batch)
+    adapterPath = join(tempDir(), 'stories-output-head.lora.gguf')
+    trainer.saveAdapter(adapterPath, {})
+  })
+
+  afterAll(() => trainer?.dispose())
+
+  it('saves output.weight.lora_a [n_embd, r] and lora_b [r, n_vocab] next to the layer pairs', () => {
+    const meta = readGgufMetadata(adapterPath)
+    expect(meta.metadata['sqlstill.lora.targets']).toBe('attn_v,output')
+    const shapes = Object.fromEntries(meta.tensors.map((t) => [t.name, t.shape]))
+    expect(meta.tensors).toHaveLength(5 * 2 + 2)
+    expect(shapes['output.weight.lora_a']).toEqual([64, 4])
+    expect(shapes['output.weight.lora_b']).toEqual([4, VOCAB])
+  })
+
+  it('refuses an unknown target name and a head-less adapter in a head trainer', () => {
+    expect(() => createTrainer({ modelPath: storiesF32, rank: 4, alpha: 8, targets: ['lm_head' as never], lr: 1e-2, threads: 1, maxLength: 64 })).toThrow(
+      /unknown LoRA target/,
+    )
+    const noHead = createTrainer({ modelPath: storiesF32, rank: 4, alpha: 8, targets: ['attn_v'], lr: 1e-2, seed: 1, threads: 1, maxLength: 64 })
+    try {
+      expect(() => noHead.loadAdapter(adapterPath)).toThrow(/different targets/)
+    } finally {
+      noHead.dispose()
+    }
+  })
+
+  it('node-llama-cpp applies it identically and both emit the byte tokens and EOS', () => {
+    const sequences = [[...PROMPT, ...BYTES_COMPLETION]]
+    const ref = llamaReference({
+      modelPath: storiesF32,
+      sequences,
+      lora: { filePath: adapterPath, scale: 1 },
+      greedy: { prompts: [PROMPT], maxTokens: BYTES_COMPLETION.length },
+    })
+    const ours = trainer.forwardLogits(sequences[0]!)
+    expect(maxAbsDiff(ref.logits[0]!, ours)).toBeLessThan(1e-3)
+    const greedy = ourGreedy(trainer, PROMPT, BYTES_COMPLETION.length)
+    expect(greedy).toEqual(BYTES_COMPLETION)
+    expect(ref.greedy?.[0]).toEqual(BYTES_COMPLETION)
+  })
+})

@@ -1,7 +1,7 @@
 // Training job configuration: validated with zod, with defaults that suit a small (0.5B-class) student on a CPU.
 import { z } from 'zod'
 import { SqlstillError } from '../../../shared/errors'
-import { LORA_TARGETS } from './native'
+import { ALL_LORA_TARGETS, LORA_TARGETS } from './native'
 
 export const trainExampleSchema = z.object({ prompt: z.string(), completion: z.string().min(1) })
 export type TextExample = z.infer<typeof trainExampleSchema>
@@ -14,7 +14,8 @@ export const trainConfigSchema = z
     evalExamples: z.array(trainExampleSchema).default([]),
     rank: z.number().int().min(1).max(256).default(8),
     alpha: z.number().positive().default(16),
-    targets: z.array(z.enum(LORA_TARGETS)).min(1).default([...LORA_TARGETS]),
+    /** Default: the per-layer projections; add 'output' to also adapt the output head. */
+    targets: z.array(z.enum(ALL_LORA_TARGETS)).min(1).default([...LORA_TARGETS]),
     learningRate: z.number().positive().max(1).default(2e-4),
     /** Linear warm-up over this many optimizer steps, then cosine decay to learningRate × minLrRatio. */
     warmupSteps: z.number().int().min(0).default(10),

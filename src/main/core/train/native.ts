@@ -7,8 +7,14 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ERROR_CODES, SqlstillError, type ErrorCode } from '../../../shared/errors'
 
+/** The per-layer projection targets: the default set. */
 export const LORA_TARGETS = ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down'] as const
-export type LoraTarget = (typeof LORA_TARGETS)[number]
+/**
+ * Every target the trainer accepts: the projections plus the opt-in output head ('output', adapter tensors
+ * output.weight.lora_{a,b}), which a tiny model needs when tokens it must emit have near-identical output rows.
+ */
+export const ALL_LORA_TARGETS = [...LORA_TARGETS, 'output'] as const
+export type LoraTarget = (typeof ALL_LORA_TARGETS)[number]
 
 export interface GgmlInfo {
   backends: string[]

@@ -3,7 +3,7 @@
 import { SqlstillError } from '../../../shared/errors'
 import {
   callNative,
-  LORA_TARGETS,
+  ALL_LORA_TARGETS,
   loadNativeAddon,
   type LoraTarget,
   type NativeTrainer,
@@ -42,8 +42,8 @@ export class LoraTrainer {
 
   static create(options: TrainerOptions): LoraTrainer {
     for (const t of options.targets) {
-      if (!(LORA_TARGETS as readonly string[]).includes(t)) {
-        throw new SqlstillError('BAD_REQUEST', `unknown LoRA target '${t}'`, { allowed: [...LORA_TARGETS] })
+      if (!(ALL_LORA_TARGETS as readonly string[]).includes(t)) {
+        throw new SqlstillError('BAD_REQUEST', `unknown LoRA target '${t}'`, { allowed: [...ALL_LORA_TARGETS] })
       }
     }
     const addon = loadNativeAddon()

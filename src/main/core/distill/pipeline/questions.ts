@@ -12,7 +12,7 @@ import { inProcessExecutor, synthesize, type SynthesizedPair } from '../../teach
 import type { Teacher } from '../../teacher/types'
 import { bump, Checkpoint, throwIfAborted } from './runDir'
 import { callTeacher, type TeacherCallResult } from './teacherCall'
-import type { CustomizeProgress, CustomizeSettings, FixItPair, QuestionItem } from './types'
+import type { CustomizeProgress, CustomizeSettings, FixItPair, QuestionItem, SynthesisOptions } from './types'
 
 /** FixIt variations the synthesizer adds per corrected item. */
 const VARIATIONS_PER_FIXIT = 3
@@ -27,6 +27,7 @@ export interface QuestionsInput {
   checkpointFile: string
   signal?: AbortSignal
   onProgress?: (p: CustomizeProgress) => void
+  synthesis?: SynthesisOptions
 }
 
 export interface QuestionsOutput {
@@ -73,7 +74,15 @@ export async function buildQuestions(input: QuestionsInput): Promise<QuestionsOu
   try {
     const exec = inProcessExecutor(db)
     const scenario = teacher !== 'synth' && settings.rules.trim() ? 'learn_prior' : 'synthetic'
-    const pairs = await synthesize({ schema, db: exec, count: candidateCount(settings), seed: settings.seed, timeoutMs: settings.queryTimeoutMs })
+    const pairs = await synthesize({
+      schema,
+      db: exec,
+      count: candidateCount(settings),
+      seed: settings.seed,
+      timeoutMs: settings.queryTimeoutMs,
+      ...(input.synthesis?.mix ? { mix: input.synthesis.mix } : {}),
+      ...(input.synthesis?.tables ? { tables: input.synthesis.tables } : {}),
+    })
     seeds = pairs.map((p, i) => fromPair(`s-${i}`, p, scenario, 'synth_template'))
     for (let j = 0; j < input.fixIt.length; j++) {
       throwIfAborted(signal, 'questions')

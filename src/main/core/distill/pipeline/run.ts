@@ -29,6 +29,7 @@ import {
   type SqlItem,
   type StageName,
   type StageRecord,
+  type SynthesisOptions,
   type UserPair,
 } from './types'
 
@@ -53,6 +54,8 @@ interface Inputs {
   rules: string
   addRef: UserPair[]
   fixIt: FixItPair[]
+  /** Kept with the inputs so a resumed run synthesizes the same way. */
+  synthesis?: SynthesisOptions
 }
 
 interface Info {
@@ -102,7 +105,12 @@ export async function runCustomization(options: CustomizeOptions, deps: Customiz
   const settings = settingsFrom(options)
   if (!existsSync(settings.dbPath)) throw new SqlstillError('NOT_FOUND', `The database ${settings.dbPath} does not exist.`, { path: settings.dbPath })
   mkdirSync(outDir, { recursive: true })
-  const inputs: Inputs = { rules: settings.rules, addRef: options.addRef ?? [], fixIt: options.fixIt ?? [] }
+  const inputs: Inputs = {
+    rules: settings.rules,
+    addRef: options.addRef ?? [],
+    fixIt: options.fixIt ?? [],
+    ...(options.synthesis ? { synthesis: options.synthesis } : {}),
+  }
   writeAtomic(join(outDir, FILES.inputs), JSON.stringify(inputs, null, 2) + '\n')
   const now = new Date().toISOString()
   const manifest: RunManifest = {
@@ -255,7 +263,16 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
     await stage('questions', async (fresh) => {
       const { schema } = await database()
       if (fresh) rmSync(file(FILES.questionsCheckpoint), { force: true })
-      const out = await buildQuestions({ settings, schema, teacher, fixIt: info.fixIt, checkpointFile: file(FILES.questionsCheckpoint), signal, onProgress })
+      const out = await buildQuestions({
+        settings,
+        schema,
+        teacher,
+        fixIt: info.fixIt,
+        checkpointFile: file(FILES.questionsCheckpoint),
+        signal,
+        onProgress,
+        ...(inputs.synthesis ? { synthesis: inputs.synthesis } : {}),
+      })
       writeJsonl(file(FILES.questions), out.items)
       return { in: out.in, out: out.items.length, dropped: out.dropped, extra: { notes: out.notes } }
     })

@@ -2,6 +2,7 @@
 import type { Hardness } from '../../eval/types'
 import type { NonDegenerateOptions } from '../filters'
 import type { Teacher } from '../../teacher/types'
+import type { HardnessMix } from '../../teacher/synthesizer'
 import type { ModelPredictor, ModelPredictorOptions } from '../../eval/predictors'
 import type { CustomizeProgress, Scenario, TrainOptions, Verdicts } from '../../../../shared/customize'
 
@@ -56,6 +57,14 @@ export interface CustomizeOptions {
   train?: TrainOptions
   /** Activate the adapter only when it beats the base model (default true). */
   activateIfBetter?: boolean
+  /** How the synthesizer samples questions (default: its Spider-like hardness mix over every table). */
+  synthesis?: SynthesisOptions
+}
+
+/** Steers the schema-grounded synthesizer, e.g. towards easy/medium questions for a very small student. */
+export interface SynthesisOptions {
+  mix?: Partial<HardnessMix>
+  tables?: string[]
 }
 
 /** A question waiting for SQL: from the synthesizer (with its SQL) or a FixIt variation. */
