@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { AskOutcome, AskRecord } from '../../shared/ask'
 import type { Table } from '../../shared/schema'
 import { AskBar } from './components/AskBar'
@@ -81,7 +81,9 @@ export function App() {
   const askState = ask.state
 
   // Streamed tokens go straight into the editor; a repair attempt replaces the first attempt's text.
-  useEffect(() => {
+  // A layout effect, so the stream is written within the render's commit: a passive effect could still be
+  // pending when the answer arrives and would then overwrite the final text with stale streamed text.
+  useLayoutEffect(() => {
     if (askState.status !== 'running') return
     editor.current?.stream(askState.attempt > 0 ? `-- repair attempt ${askState.attempt}\n${askState.text}` : askState.text)
   }, [askState])
