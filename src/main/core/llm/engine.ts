@@ -306,6 +306,7 @@ export class ModelEngine {
     let text = ''
     let emitted = 0
     let firstTokenAt = 0
+    let lastTokenAt = 0
     let stopReason: StopReason = 'maxTokens'
     let wasCancelled = false
     const emit = (upTo: number) => {
@@ -322,7 +323,8 @@ export class ModelEngine {
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     })
     for await (const token of iterator) {
-      if (!firstTokenAt) firstTokenAt = performance.now()
+      lastTokenAt = performance.now()
+      if (!firstTokenAt) firstTokenAt = lastTokenAt
       if (signal?.aborted) {
         wasCancelled = true
         break
@@ -352,7 +354,8 @@ export class ModelEngine {
 
     const ended = performance.now()
     const ttft = (firstTokenAt || ended) - started
-    const decodeSeconds = (ended - (firstTokenAt || ended)) / 1000
+    // Decode speed between the first and the last token received: closing the generator is not decoding.
+    const decodeSeconds = ((lastTokenAt || ended) - (firstTokenAt || ended)) / 1000
     return {
       text,
       stopReason,
