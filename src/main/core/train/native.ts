@@ -90,6 +90,7 @@ export interface NativeTrainerOptions {
   lr: number
   seed?: number
   threads?: number
+  /** Longest sequence (prompt + completion) in tokens; graphs are built per 32-token bucket up to this. */
   maxLength?: number
   weightDecay?: number
   beta1?: number

@@ -5,33 +5,16 @@ import {
   callNative,
   ALL_LORA_TARGETS,
   loadNativeAddon,
-  type LoraTarget,
   type NativeTrainer,
+  type NativeTrainerOptions,
   type StepResult,
   type TokenList,
   type TrainerInfo,
   type TrainExample,
 } from './native'
 
-export interface TrainerOptions {
-  modelPath: string
-  rank: number
-  alpha: number
-  targets: readonly LoraTarget[]
-  lr: number
-  seed?: number
-  threads?: number
-  /** Longest sequence (prompt + completion) in tokens; graphs are built per 32-token bucket up to this. */
-  maxLength?: number
-  weightDecay?: number
-  /** Clip the global gradient norm to this before AdamW (default 1; 0 disables). */
-  gradClip?: number
-  /**
-   * Input gradients through frozen F16/quantized weights via mul_mat on transposed F16 copies instead of ggml's
-   * out_prod (6-35x faster on CPU; costs 2 bytes per frozen weight). Default true; F32 weights are unaffected.
-   */
-  transposedBackward?: boolean
-}
+/** What the trainer takes: the addon's options, with AdamW's betas and epsilon left at their defaults. */
+export type TrainerOptions = Omit<NativeTrainerOptions, 'beta1' | 'beta2' | 'eps'>
 
 export class LoraTrainer {
   private handle: NativeTrainer | undefined
