@@ -284,7 +284,7 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await page.getByTestId('open-models').click()
     await page.getByTestId('models-drawer').waitFor()
     await shot('a11-dark-models')
-    await page.getByTestId('models-close').click()
+    await page.getByTestId('models-drawer-close').click()
     await typeAndRun('SELECT g.name, count(*) FROM tracks t JOIN genres g ON g.genre_id = t.genre_id GROUP BY 1')
     await page.getByTestId('view-chart').click()
     await page.locator('[data-testid="result-chart"] canvas').waitFor()

@@ -1,4 +1,4 @@
-import { useModalDialog } from '../hooks/useModalDialog'
+import { Modal } from './Modal'
 
 const SHORTCUTS: [keys: string[][], what: string][] = [
   [[['Enter']], 'Ask the question (in the question box)'],
@@ -12,23 +12,8 @@ const SHORTCUTS: [keys: string[][], what: string][] = [
 
 /** Keyboard shortcuts, opened with ? or F1. */
 export function HelpOverlay({ onClose }: { onClose(): void }) {
-  const dialog = useModalDialog()
   return (
-    <dialog
-      ref={dialog}
-      className="dialog"
-      aria-labelledby="help-title"
-      data-testid="help-overlay"
-      onCancel={(e) => {
-        e.preventDefault()
-        onClose()
-      }}
-      onClick={(e) => e.target === e.currentTarget && onClose()}
-    >
-      <div className="dialog__body">
-        <h2 id="help-title" className="dialog__title">
-          Keyboard shortcuts
-        </h2>
+    <Modal title="Keyboard shortcuts" titleId="help-title" testId="help-overlay" onClose={onClose} closeOnBackdrop>
         <table className="shortcuts">
           <tbody>
             {SHORTCUTS.map(([combos, what]) => (
@@ -57,11 +42,10 @@ export function HelpOverlay({ onClose }: { onClose(): void }) {
         </p>
         <div className="dialog__actions">
           <span className="toolbar-spacer" />
-          <button className="btn btn--primary" onClick={onClose} autoFocus data-testid="help-close">
+          <button type="button" className="btn btn--primary" onClick={onClose} autoFocus data-testid="help-close">
             Close
           </button>
         </div>
-      </div>
-    </dialog>
+    </Modal>
   )
 }

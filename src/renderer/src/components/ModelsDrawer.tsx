@@ -3,11 +3,11 @@ import type { ApiErrorShape } from '../../../shared/errors'
 import { toErrorShape } from '../../../shared/errors'
 import type { LoadedModelInfo, ModelDownloadProgress, ModelEntry, RecommendedModel } from '../../../shared/models'
 import { getApi } from '../api'
-import { useModalDialog } from '../hooks/useModalDialog'
 import { newQueryId } from '../lib/ids'
 import { formatBytes } from '../lib/format'
 import { formatEta, formatParams } from '../lib/units'
 import { ErrorPanel } from './ErrorPanel'
+import { Modal } from './Modal'
 
 interface Props {
   current: LoadedModelInfo | null | undefined
@@ -38,7 +38,6 @@ function useActions() {
 
 /** Models: what is on disk, what is loaded (with its adapter), adding, downloading and removing files. */
 export function ModelsDrawer({ current, onClose }: Props) {
-  const dialog = useModalDialog()
   const api = getApi()
   const [models, setModels] = useState<ModelEntry[] | null>(null)
   const [recommended, setRecommended] = useState<RecommendedModel[]>([])
@@ -96,27 +95,7 @@ export function ModelsDrawer({ current, onClose }: Props) {
   const downloading = download !== null && !download.done
 
   return (
-    <dialog
-      ref={dialog}
-      className="drawer"
-      aria-labelledby="models-title"
-      data-testid="models-drawer"
-      onCancel={(e) => {
-        e.preventDefault()
-        onClose()
-      }}
-      onClick={(e) => e.target === e.currentTarget && onClose()}
-    >
-      <div className="drawer__body">
-        <header className="drawer__head">
-          <h2 id="models-title" className="dialog__title">
-            Models
-          </h2>
-          <span className="toolbar-spacer" />
-          <button className="icon-btn" onClick={onClose} aria-label="Close the models panel" data-testid="models-close">
-            ×
-          </button>
-        </header>
+    <Modal variant="drawer" title="Models" titleId="models-title" testId="models-drawer" closeLabel="Close the models panel" onClose={onClose} closeOnBackdrop>
 
         <section className="drawer__section" aria-label="Loaded model">
           <div className="dialog__section-title">Loaded student</div>
@@ -325,8 +304,7 @@ export function ModelsDrawer({ current, onClose }: Props) {
           {!current && <p className="muted small">Load a model first.</p>}
           {errors.adapter && <ErrorPanel error={errors.adapter} title="Could not change the adapter" />}
         </section>
-      </div>
-    </dialog>
+    </Modal>
   )
 }
 

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react'
+import { useState, type FormEvent } from 'react'
 import type { RecentDatabase } from '../../../shared/api'
 import type { ApiErrorShape } from '../../../shared/errors'
 import { ErrorPanel } from './ErrorPanel'
+import { Modal } from './Modal'
 import { RecentList } from './RecentList'
 
 interface Props {
@@ -17,34 +18,13 @@ interface Props {
 /** Browser mode has no native file picker: the user types a path on the host, or picks a recent file. */
 export function OpenDatabaseDialog({ recent, opening, error, onOpenPath, onOpenDemo, onForget, onClose }: Props) {
   const [path, setPath] = useState('')
-  const dialog = useRef<HTMLDialogElement>(null)
-
-  useEffect(() => {
-    const element = dialog.current!
-    if (!element.open) element.showModal()
-    return () => element.close()
-  }, [])
-
   const submit = (event: FormEvent) => {
     event.preventDefault()
     if (path.trim()) onOpenPath(path.trim())
   }
 
   return (
-    <dialog
-      ref={dialog}
-      className="dialog"
-      aria-labelledby="open-db-title"
-      data-testid="open-dialog"
-      onCancel={(e) => {
-        e.preventDefault()
-        onClose()
-      }}
-    >
-      <form onSubmit={submit} className="dialog__body">
-        <h2 id="open-db-title" className="dialog__title">
-          Open a database
-        </h2>
+    <Modal title="Open a database" titleId="open-db-title" testId="open-dialog" onClose={onClose} onSubmit={submit}>
         <label className="field">
           <span className="field__label">Path to a SQLite file on this computer</span>
           <input
@@ -74,7 +54,6 @@ export function OpenDatabaseDialog({ recent, opening, error, onOpenPath, onOpenD
             {opening ? 'Opening…' : 'Open'}
           </button>
         </div>
-      </form>
-    </dialog>
+    </Modal>
   )
 }

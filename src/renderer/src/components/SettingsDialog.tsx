@@ -3,8 +3,8 @@ import type { ApiErrorShape } from '../../../shared/errors'
 import { toErrorShape } from '../../../shared/errors'
 import { settingsSchema, type Settings, type SettingsPatch } from '../../../shared/settings'
 import { getApi } from '../api'
-import { useModalDialog } from '../hooks/useModalDialog'
 import { ErrorPanel } from './ErrorPanel'
+import { Modal } from './Modal'
 
 type NumberKey = 'threads' | 'contextSize' | 'queryTimeoutMs' | 'rowCap' | 'schemaPromptBudget'
 
@@ -18,7 +18,6 @@ const NUMBER_FIELDS: { key: NumberKey; label: string; hint: string }[] = [
 
 /** The user's settings, validated with the same schema the core uses before anything is sent. */
 export function SettingsDialog({ settings, onClose }: { settings: Settings; onClose(): void }) {
-  const dialog = useModalDialog()
   const [draft, setDraft] = useState<Record<NumberKey, string>>(
     () => Object.fromEntries(NUMBER_FIELDS.map((f) => [f.key, String(settings[f.key])])) as Record<NumberKey, string>,
   )
@@ -52,20 +51,7 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
   }
 
   return (
-    <dialog
-      ref={dialog}
-      className="dialog"
-      aria-labelledby="settings-title"
-      data-testid="settings-dialog"
-      onCancel={(e) => {
-        e.preventDefault()
-        onClose()
-      }}
-    >
-      <form className="dialog__body" onSubmit={save} noValidate>
-        <h2 id="settings-title" className="dialog__title">
-          Settings
-        </h2>
+    <Modal title="Settings" titleId="settings-title" testId="settings-dialog" onClose={onClose} onSubmit={save}>
         <div className="settings-grid">
           <label className="field">
             <span className="field__label">Inference backend</span>
@@ -120,7 +106,6 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
             {saving ? 'Saving…' : 'Save'}
           </button>
         </div>
-      </form>
-    </dialog>
+    </Modal>
   )
 }

@@ -1,0 +1,65 @@
+import type { FormEvent, ReactNode } from 'react'
+import { useModalDialog } from '../hooks/useModalDialog'
+
+interface Props {
+  /** The dialog's heading; its id labels the dialog for screen readers. */
+  title: ReactNode
+  titleId: string
+  testId: string
+  onClose(): void
+  /** 'drawer' slides in from the right and carries a close button in its header. */
+  variant?: 'dialog' | 'drawer'
+  /** Clicking the backdrop closes: right for read-only panels, wrong for forms with typed input. */
+  closeOnBackdrop?: boolean
+  /** Wide dialogs (the customize wizard, the teacher diff) get more room. */
+  wide?: boolean
+  closeLabel?: string
+  /** Dialogs that are forms submit on Enter; the body becomes the <form>. */
+  onSubmit?(event: FormEvent): void
+  children: ReactNode
+}
+
+/**
+ * The one shell every modal panel uses: a native <dialog> opened modally (focus trap, Esc, inert page behind it),
+ * Esc routed to onClose so React stays the owner of whether it is shown.
+ */
+export function Modal(props: Props) {
+  const { title, titleId, testId, onClose, variant = 'dialog', closeOnBackdrop = false, wide = false, closeLabel, onSubmit, children } = props
+  const dialog = useModalDialog()
+  const drawer = variant === 'drawer'
+  return (
+    <dialog
+      ref={dialog}
+      className={`${drawer ? 'drawer' : 'dialog'}${wide ? ' dialog--wide' : ''}`}
+      aria-labelledby={titleId}
+      data-testid={testId}
+      onCancel={(e) => {
+        e.preventDefault()
+        onClose()
+      }}
+      onClick={closeOnBackdrop ? (e) => e.target === e.currentTarget && onClose() : undefined}
+    >
+      {drawer ? (
+        <div className="drawer__body">
+          <header className="drawer__head">
+            <h2 id={titleId} className="dialog__title">
+              {title}
+            </h2>
+            <span className="toolbar-spacer" />
+            <button className="icon-btn" onClick={onClose} aria-label={closeLabel ?? 'Close'} data-testid={`${testId}-close`}>
+              ×
+            </button>
+          </header>
+          {children}
+        </div>
+      ) : (
+        <form className="dialog__body" onSubmit={onSubmit ?? ((e) => e.preventDefault())} noValidate>
+          <h2 id={titleId} className="dialog__title">
+            {title}
+          </h2>
+          {children}
+        </form>
+      )}
+    </dialog>
+  )
+}
