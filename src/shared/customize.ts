@@ -23,9 +23,9 @@ export interface TrainOptions {
   /** Knowledge distillation with imperfect data, passed through to the trainer. */
   kid?: { alpha: number }
   /**
-   * Experiment (Struct-SQL): completions become "-- plan: <planText>\n<SQL>;". Inference must then drop lines
-   * starting with "-- plan:" before extracting the SQL; the completion-form stops end generation at "\n--", so
-   * a plan-trained student needs the plan line allowed through (not wired in `ask` yet).
+   * Experiment (Struct-SQL): completions become "-- plan: FROM … | WHERE … | SELECT …\n<SQL>;". The plan has no ';'
+   * (generation stops there) and `ask` drops "-- plan:" lines before extracting the SQL, so a plan-trained student
+   * is asked exactly like any other.
    */
   planTargets?: boolean
 }
@@ -170,3 +170,31 @@ export interface CustomizeProgressEvent extends CustomizeProgress {
 export type CustomizeFinishedEvent =
   | { runId: string; outDir: string; result: CustomizeResult; error?: undefined }
   | { runId: string; outDir: string; result?: undefined; error: { code: string; message: string } }
+
+/** One model's side of a run's evaluation, from its eval report: execution accuracy overall and by hardness, failures. */
+export interface CustomizeEvalSummary {
+  predictor: string
+  totals: { items: number; evaluated: number; skipped: number; correct: number }
+  overall: { correct: number; total: number; accuracy: number | null }
+  byHardness: Record<ExampleHardness, { correct: number; total: number; accuracy: number | null }>
+  /** Items per failure class (no_sql, parse, unknown_identifier, runtime_error, timeout, wrong_result, empty). */
+  failures: Record<string, number>
+}
+
+/** One optimizer step of the run's training (train/metrics.jsonl), so a reopened run can redraw its loss chart. */
+export interface LossPoint {
+  step: number
+  epoch: number
+  loss: number
+  evalLoss?: number
+}
+
+/** Payload of `customize.report`: what the evaluate stage measured (null sides until it has), and the loss curve. */
+export interface CustomizeReport {
+  base: CustomizeEvalSummary | null
+  customized: CustomizeEvalSummary | null
+  /** Eval items wrong for the base and right after customization, and the reverse. */
+  fixed: number
+  broken: number
+  loss: LossPoint[]
+}

@@ -7,6 +7,7 @@ import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ask, type SqlGenerator } from '../../src/main/core/ask/ask'
+import { extractSql } from '../../src/main/core/ask/extract'
 import { openDatabase, type DatabaseHandle } from '../../src/main/core/db'
 import { readSplit } from '../../src/main/core/distill/dataset'
 import {
@@ -220,6 +221,11 @@ describe('customization pipeline with the synthesizer as teacher', () => {
     expect(completionFor('SELECT name FROM singer;', 'the name of every singer')).toBe('SELECT name FROM singer;')
     expect(completionFor('SELECT name FROM singer', 'the name of\nevery singer', true)).toBe('-- plan: the name of every singer\nSELECT name FROM singer;')
     expect(completionFor('SELECT 1', undefined, true)).toBe('SELECT 1;')
+    // plan steps never contain the ';' that stops generation, and ask() reads the SQL after the plan line
+    const completion = completionFor('SELECT name FROM pets WHERE age > 2', 'FROM pets; WHERE age > 2; SELECT name', true)
+    expect(completion).toBe('-- plan: FROM pets | WHERE age > 2 | SELECT name\nSELECT name FROM pets WHERE age > 2;')
+    expect(completion.indexOf(';')).toBe(completion.length - 1)
+    expect(extractSql(completion)).toBe('SELECT name FROM pets WHERE age > 2')
   })
 
   it('evaluates base vs customized, reports the user-items figure and decides to activate', () => {

@@ -20,6 +20,8 @@ describe('SQL extraction', () => {
     ['no SQL at all', 'I am not sure how to answer that.', null],
     ['empty', '', null],
     ['a word that contains select', 'The selection is empty', null],
+    ['a Struct-SQL plan line is not the query', '-- plan: FROM pets | WHERE age > 2 | SELECT name\nSELECT name FROM pets WHERE age > 2;', 'SELECT name FROM pets WHERE age > 2'],
+    ['a plan line with nothing after it', '-- plan: FROM pets | SELECT count', null],
   ]
   for (const [name, output, expected] of cases) {
     test(name, () => expect(extractSql(output)).toBe(expected))

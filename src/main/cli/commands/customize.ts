@@ -19,6 +19,8 @@ import {
 import { defaultDataDir } from '../../core/platform/paths'
 import { createTeacher, type TeacherConfig } from '../../core/teacher/create'
 import type { Teacher } from '../../core/teacher/types'
+import { ALL_LORA_TARGETS } from '../../core/train/native'
+import type { HardnessMix } from '../../core/teacher/synthesizer'
 import { parsePositiveInt } from '../parse'
 
 interface CustomizeCliOptions {
@@ -39,6 +41,14 @@ interface CustomizeCliOptions {
   planTargets?: boolean
   history: boolean
   evaluate: boolean
+  rank?: number
+  alpha?: number
+  lr?: number
+  batch?: number
+  threads?: number
+  targets?: string[]
+  mix?: Partial<HardnessMix>
+  tables?: string[]
 }
 
 /** 'synth' | 'local:PATH' | 'openai:URL[#model]' → a teacher configuration (null for the synthesizer). */
@@ -100,6 +110,39 @@ function parseInteger(value: string): number {
   return n
 }
 
+function parsePositiveNumber(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number')
+  return n
+}
+
+function parseList(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean)
+}
+
+function parseTargets(value: string): string[] {
+  const targets = parseList(value)
+  const unknown = targets.filter((t) => !(ALL_LORA_TARGETS as readonly string[]).includes(t))
+  if (unknown.length || !targets.length) throw new InvalidArgumentError(`expected a comma list of ${ALL_LORA_TARGETS.join(', ')}`)
+  return targets
+}
+
+const HARDNESS_LEVELS = ['easy', 'medium', 'hard', 'extra'] as const
+
+/** "easy=3,medium=1" → relative weights of the synthesizer's difficulty levels. */
+export function parseMix(value: string): Partial<HardnessMix> {
+  const mix: Partial<HardnessMix> = {}
+  for (const part of parseList(value)) {
+    const [level, weight] = part.split('=').map((x) => x.trim())
+    if (!(HARDNESS_LEVELS as readonly string[]).includes(level!) || weight === undefined || !(Number(weight) >= 0)) {
+      throw new InvalidArgumentError('expected level=weight pairs, e.g. easy=3,medium=1 (levels: easy, medium, hard, extra)')
+    }
+    mix[level as (typeof HARDNESS_LEVELS)[number]] = Number(weight)
+  }
+  if (!Object.values(mix).some((w) => w! > 0)) throw new InvalidArgumentError('at least one level needs a weight above 0')
+  return mix
+}
+
 function progressPrinter(): (p: CustomizeProgress) => void {
   let lastStage = ''
   let lastShown = 0
@@ -155,6 +198,14 @@ export function register(program: Command): void {
     .option('--max-steps <n>', 'stop training after N optimizer steps', parsePositiveInt)
     .option('--kid <alpha>', 'knowledge distillation with imperfect data: replace this share of completion inputs', Number)
     .option('--plan-targets', 'experiment: train "-- plan: …" lines before the SQL (Struct-SQL)')
+    .option('--rank <n>', 'LoRA rank', parsePositiveInt)
+    .option('--alpha <x>', 'LoRA alpha (scale = alpha / rank)', parsePositiveNumber)
+    .option('--lr <x>', 'learning rate', parsePositiveNumber)
+    .option('--batch <n>', 'examples per optimizer step', parsePositiveInt)
+    .option('--threads <n>', 'CPU threads for training', parsePositiveInt)
+    .option('--targets <list>', `LoRA targets, comma separated (${ALL_LORA_TARGETS.join(', ')})`, parseTargets)
+    .option('--mix <weights>', 'synthesizer difficulty mix, e.g. easy=3,medium=1', parseMix)
+    .option('--tables <list>', 'synthesize questions about these tables only (comma separated)', parseList)
     .option('--no-history', 'do not use the corrections recorded in the app history (FixIt items)')
     .option('--no-evaluate', 'skip the base-vs-customized evaluation')
     .action(async (db: string | undefined, opts: CustomizeCliOptions) => {
@@ -203,7 +254,14 @@ export function register(program: Command): void {
                 ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
                 ...(opts.kid !== undefined ? { kid: { alpha: opts.kid } } : {}),
                 ...(opts.planTargets ? { planTargets: true } : {}),
+                ...(opts.rank !== undefined ? { rank: opts.rank } : {}),
+                ...(opts.alpha !== undefined ? { alpha: opts.alpha } : {}),
+                ...(opts.lr !== undefined ? { learningRate: opts.lr } : {}),
+                ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
+                ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+                ...(opts.targets ? { targets: opts.targets } : {}),
               },
+              ...(opts.mix || opts.tables ? { synthesis: { ...(opts.mix ? { mix: opts.mix } : {}), ...(opts.tables ? { tables: opts.tables } : {}) } } : {}),
             },
             deps,
           )

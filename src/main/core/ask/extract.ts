@@ -1,6 +1,10 @@
 // Finding the SQL in what a model wrote: code fences, leading prose, "SQL:" labels, trailing explanations,
 // several statements (the first one wins).
 
+/** The label of a Struct-SQL plan line; a plan-trained student writes one before its SQL, and it is not SQL. */
+export const PLAN_PREFIX = 'plan:'
+const PLAN_LINE = /^[ \t]*--[ \t]*plan:[^\n]*(?:\n|$)/gim
+
 const FENCE = /```[ \t]*([A-Za-z0-9_-]*)[^\n]*\n?([\s\S]*?)(?:```|$)/g
 const SQL_START = /\b(SELECT|WITH)\b/i
 const LABEL = /^\s*(?:SQL(?:ite)?(?:\s+query)?|Query|Answer|Corrected SQL)\s*:\s*/i
@@ -77,7 +81,8 @@ function finish(candidate: string): string | null {
  * already forced the answer to start with), the output is read as its continuation.
  */
 export function extractSql(output: string, prefix = ''): string | null {
-  const text = prefix + output
+  // A plan line names SELECT/WHERE steps in words close to SQL: drop it before looking for the query.
+  const text = (prefix + output).replace(PLAN_LINE, '')
   const fences = [...text.matchAll(FENCE)]
   // Prefer a fence labelled sql, then any fence that holds a query.
   const ordered = [

@@ -9,6 +9,7 @@ import type { Schema } from '../../../../shared/schema'
 import { ask, type SqlGenerator } from '../../ask/ask'
 import type { DatabaseHandle } from '../../db'
 import type { PromptInput } from '../../llm/engine'
+import { PLAN_PREFIX } from '../../ask/extract'
 import type { TokenCounter } from '../../prompt/tokens'
 
 class PromptCaptured extends Error {
@@ -56,6 +57,8 @@ export function studentPrompter(
 /** What the student must learn to write after the prompt: the SQL and the ';' that stops generation. */
 export function completionFor(sql: string, planText?: string, planTargets = false): string {
   const body = sql.trim().replace(/;+\s*$/, '')
-  const plan = planTargets && planText ? `-- plan: ${planText.replace(/\s+/g, ' ').trim()}\n` : ''
+  // The plan's steps are joined with ' | ', never ';': generation stops at the first ';', which must end the SQL.
+  const steps = planText?.replace(/\s+/g, ' ').replace(/\s*;\s*/g, ' | ').trim()
+  const plan = planTargets && steps ? `-- ${PLAN_PREFIX} ${steps}\n` : ''
   return `${plan}${body};`
 }
