@@ -1,9 +1,9 @@
 // The Electron shell: one window, a menu, and the API contract wired to IPC. No business logic lives here:
 // everything goes through the same CoreService as the CLI and browser mode.
-import { app, BrowserWindow, dialog, ipcMain, Menu, safeStorage, session, type MenuItemConstructorOptions } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, session, type MenuItemConstructorOptions } from 'electron'
 import Store from 'electron-store'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { IPC_EVENT, IPC_INVOKE, type RecentDatabase } from '../shared/api'
 import { SqlstillError } from '../shared/errors'
 import { TEACHER_API_KEY_ENV } from '../shared/teacher'
@@ -11,10 +11,31 @@ import { dispatch } from './core/service/dispatch'
 import { CoreService } from './core/service/coreService'
 import type { KeyValueStore } from './core/settings/keyValueStore'
 import type { SecretStore } from './core/teacher/openaiTeacher'
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './electron/appProtocol'
 import { createWindowOptions, DEFAULT_BOUNDS, isAllowedNavigation, type WindowBounds } from './electron/windowOptions'
+import { CONTENT_SECURITY_POLICY } from './web/webHost'
 
-const rendererFile = join(import.meta.dirname, '../renderer/index.html')
-const rendererUrl = pathToFileURL(rendererFile).href
+// The renderer is served from app://sqlstill/ (see electron/appProtocol.ts), never from file://.
+const rendererDir = join(import.meta.dirname, '../renderer')
+const rendererUrl = APP_INDEX_URL
+// Must happen before 'ready': the scheme's privileges are fixed when the browser process starts.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])
+
+/** Files of the built renderer only, with the same CSP header browser mode sends (it also covers workers). */
+function serveRenderer(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const target = resolveAppRequest(request.url, rendererDir)
+    if (!target.ok) return new Response(target.reason, { status: target.status })
+    try {
+      const body = await readFile(target.file)
+      return new Response(body, {
+        headers: { 'content-type': target.contentType, 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff' },
+      })
+    } catch {
+      return new Response('not found', { status: 404 })
+    }
+  })
+}
 
 const SECRETS_KEY = 'secrets'
 
@@ -56,6 +77,7 @@ if (!app.requestSingleInstanceLock()) {
 
 async function start(): Promise<void> {
   await app.whenReady()
+  serveRenderer()
   const electronStore = new Store<Record<string, unknown>>({ name: 'config' })
   const store: KeyValueStore = {
     get: <T>(key: string) => electronStore.get(key) as T | undefined,
@@ -153,7 +175,7 @@ async function start(): Promise<void> {
       store.set(boundsKey, { ...window.getNormalBounds(), maximized: window.isMaximized() })
     })
     window.on('closed', () => (window = null))
-    void window.loadFile(rendererFile)
+    void window.loadURL(rendererUrl)
   }
 
   buildMenu(await service.handlers['db.recent']())

@@ -1,6 +1,8 @@
-// Sandboxed preload: exposes the API contract's IPC transport to the page, nothing else.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+// Sandboxed preload: exposes the API contract's IPC transport to the page, and the one thing the page cannot
+// do itself: tell where a dropped file lives on disk (for drag-and-drop opening).
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { IPC_EVENT, IPC_INVOKE, PRELOAD_GLOBAL, type ApiTransport, type EventName } from '../shared/api'
+import { PRELOAD_FILES_GLOBAL, type FileBridge } from '../shared/fileBridge'
 
 const transport: ApiTransport = {
   invoke: (method, arg) => ipcRenderer.invoke(IPC_INVOKE, method, arg),
@@ -13,4 +15,9 @@ const transport: ApiTransport = {
   },
 }
 
+const files: FileBridge = {
+  pathForFile: (file) => webUtils.getPathForFile(file),
+}
+
 contextBridge.exposeInMainWorld(PRELOAD_GLOBAL, transport)
+contextBridge.exposeInMainWorld(PRELOAD_FILES_GLOBAL, files)

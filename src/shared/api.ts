@@ -16,7 +16,7 @@ import type { Schema } from './schema'
 import { SqlstillError, isErrorShape, type Envelope } from './errors'
 import type { Settings } from './settings'
 import { settingsPatchSchema } from './settings'
-import type { CustomizeFinishedEvent, CustomizeProgressEvent, CustomizeRunSummary, DatasetExample, RunManifest } from './customize'
+import type { CustomizeFinishedEvent, CustomizeProgressEvent, CustomizeReport, CustomizeRunSummary, DatasetExample, RunManifest } from './customize'
 import type { CompareResults, TeacherAnswer, TeacherConfig, TeacherTestResult } from './teacher'
 import { EXPORT_TYPES, type ExportProgress, type ExportResult, type TrainProgressEvent } from './train'
 
@@ -166,6 +166,8 @@ export const requestSchemas = {
   'customize.resume': z.object({ outDir: filePath }),
   'customize.status': z.object({ outDir: filePath }),
   'customize.list': z.object({ dbId: id }),
+  /** The before/after evaluation (by hardness, failure modes) and the loss curve of a run, as far as it got. */
+  'customize.report': z.object({ outDir: filePath }),
 
   'dataset.list': z.object({
     outDir: filePath,
@@ -238,6 +240,7 @@ export interface ApiResults {
   'customize.resume': { runId: string; outDir: string }
   'customize.status': RunManifest
   'customize.list': CustomizeRunSummary[]
+  'customize.report': CustomizeReport
 
   'dataset.list': { total: number; items: DatasetExample[] }
   'dataset.update': DatasetExample

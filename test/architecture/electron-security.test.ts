@@ -25,8 +25,19 @@ describe('Electron security defaults', () => {
     expect(main).toContain('new BrowserWindow(createWindowOptions(')
     expect(main).toMatch(/setWindowOpenHandler\(\(\) => \(\{ action: 'deny' \}\)\)/)
     expect(main).toMatch(/will-navigate/)
-    expect(isAllowedNavigation('https://example.com/', 'file:///app/index.html')).toBe(false)
-    expect(isAllowedNavigation('file:///app/index.html', 'file:///app/index.html')).toBe(true)
+    expect(isAllowedNavigation('https://example.com/', 'app://sqlstill/index.html')).toBe(false)
+    expect(isAllowedNavigation('file:///app/index.html', 'app://sqlstill/index.html')).toBe(false)
+    expect(isAllowedNavigation('app://sqlstill/index.html', 'app://sqlstill/index.html')).toBe(true)
+  })
+
+  it('the renderer is served from the app:// origin, registered privileged before ready, never from file://', () => {
+    const main = readFileSync(join(repoRoot, 'src/main/index.ts'), 'utf8')
+    expect(main).toContain('protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])')
+    expect(main.indexOf('protocol.registerSchemesAsPrivileged')).toBeLessThan(main.indexOf('await app.whenReady()'))
+    expect(main).toContain('protocol.handle(APP_SCHEME')
+    expect(main).toContain('window.loadURL(rendererUrl)')
+    expect(main).toContain('const rendererUrl = APP_INDEX_URL')
+    expect(main).not.toMatch(/loadFile\(|pathToFileURL/)
   })
 
   it('the page carries a strict Content-Security-Policy with nothing remote', () => {

@@ -4,16 +4,22 @@
 // for an HttpOnly, SameSite=Strict cookie and redirects to a clean URL. Every other request must carry the
 // cookie or an `Authorization: Bearer <token>` header (for scripts and OpenAI-style clients). The Host header
 // must name the loopback address we bound, which defeats DNS-rebinding pages.
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs'
+import { mkdir, rename, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
+import type { DatabaseInfo } from '../../shared/api'
+import { SqlstillError, toErrorShape } from '../../shared/errors'
 import { dispatch, type ApiHandlers } from '../core/service/dispatch'
 import type { EventBus } from '../core/service/events'
 
 const COOKIE = 'sqlstill_token'
 const MAX_BODY_BYTES = 8 * 1024 * 1024
+/** Browser mode's drag-and-drop: the page cannot name a dropped file's path, so it sends the bytes here. */
+export const UPLOAD_DATABASE_PATH = '/api/upload-database'
+export const DEFAULT_UPLOAD_MAX_BYTES = 2 * 1024 ** 3
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -54,6 +60,17 @@ export interface WebHostOptions {
   port?: number
   token?: string
   routes?: RouteHandler[]
+  /** Largest database the upload route accepts (default 2 GiB). */
+  uploadMaxBytes?: number
+}
+
+/** What the upload route answers inside its envelope: the opened copy, and the name the user dropped. */
+export interface UploadedDatabase {
+  database: DatabaseInfo
+  /** Where the copy lives (under <dataDir>/imported/). */
+  path: string
+  originalName: string
+  copy: true
 }
 
 export interface WebHost {
@@ -106,6 +123,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return sendText(res, 401, 'sqlstill: unauthorized. Open the URL the sqlstill host printed (it carries the access token).')
     }
 
+    if (url.pathname === UPLOAD_DATABASE_PATH) return uploadDatabase(req, res, url, options.handlers, options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES)
     for (const route of options.routes ?? []) if (await route(req, res, url)) return
 
     if (url.pathname.startsWith('/api/invoke/')) {
@@ -178,6 +196,108 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer)
   }
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/** A safe file name from what the page sent: no folders, no control characters, something SQLite-like. */
+export function safeUploadName(raw: string | null): string {
+  const base = (raw ?? '').split(/[\\/]/).pop() ?? ''
+  const cleaned = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^\.+/, '').trim().slice(0, 200)
+  return cleaned || 'dropped.sqlite'
+}
+
+/**
+ * POST /api/upload-database?name=<file name>, body: the file's bytes (application/octet-stream).
+ * Streams to <dataDir>/imported/<sha256 prefix>/<name> (so dropping the same file twice reuses one copy and two
+ * different files with one name do not collide), then opens it through the API like any other path — the core
+ * decides whether it is a database, and a refused file's copy is deleted. Answers an envelope like /api/invoke.
+ */
+async function uploadDatabase(req: IncomingMessage, res: ServerResponse, url: URL, handlers: ApiHandlers, maxBytes: number): Promise<void> {
+  const fail = (status: number, err: unknown) => {
+    // Whatever the client is still sending is not read: close the connection after answering.
+    if (!req.complete) res.setHeader('connection', 'close')
+    sendJson(res, status, { ok: false, error: toErrorShape(err) })
+  }
+  if (req.method !== 'POST') return fail(405, new SqlstillError('BAD_REQUEST', 'Upload a database with POST.'))
+  // Not a CORS-safelisted type: a cross-site form cannot send it without a preflight we never answer.
+  if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/octet-stream') {
+    return fail(415, new SqlstillError('BAD_REQUEST', 'Send the database as application/octet-stream.'))
+  }
+  const tooLarge = () => new SqlstillError('BAD_REQUEST', `The file is larger than the ${formatLimit(maxBytes)} upload limit; open it by path instead.`, { maxBytes })
+  const declared = Number(req.headers['content-length'] ?? NaN)
+  if (Number.isFinite(declared) && declared > maxBytes) return fail(413, tooLarge())
+
+  const name = safeUploadName(url.searchParams.get('name'))
+  const { dataDir } = await handlers['app.info']()
+  const importDir = join(dataDir, 'imported')
+  await mkdir(importDir, { recursive: true })
+  const partial = join(importDir, `.upload-${randomBytes(8).toString('hex')}.part`)
+  const hash = createHash('sha256')
+  try {
+    await receiveFile(req, partial, maxBytes, tooLarge, (chunk) => hash.update(chunk))
+  } catch (err) {
+    await rm(partial, { force: true })
+    if (err instanceof SqlstillError) return fail(413, err)
+    return fail(400, new SqlstillError('BAD_REQUEST', `The upload did not complete: ${(err as Error).message}`))
+  }
+  const folder = join(importDir, hash.digest('hex').slice(0, 16))
+  const target = join(folder, name)
+  await mkdir(folder, { recursive: true })
+  // The same bytes under the same name are already there (and may be open): keep that copy.
+  if (existsSync(target)) await rm(partial, { force: true })
+  else await rename(partial, target)
+  const opened = await dispatch(handlers, 'db.open', { path: target })
+  if (!opened.ok) {
+    // Only a copy nobody has open can go; a refused file is never open.
+    await rm(folder, { recursive: true, force: true })
+    // 200 with an error envelope, as /api/invoke answers: the request was fine, the file is not a database.
+    return sendJson(res, 200, opened)
+  }
+  const value: UploadedDatabase = { database: opened.value as DatabaseInfo, path: target, originalName: name, copy: true }
+  sendJson(res, 200, { ok: true, value })
+}
+
+/**
+ * Streams the request body into a new file, with backpressure. Past the limit it stops reading (without destroying
+ * the socket, so the 413 answer still reaches the client) and rejects with the limit error.
+ */
+function receiveFile(req: IncomingMessage, file: string, maxBytes: number, tooLarge: () => Error, onChunk: (chunk: Buffer) => void): Promise<void> {
+  return new Promise<void>((resolvePromise, reject) => {
+    const out = createWriteStream(file, { flags: 'wx' })
+    let size = 0
+    let failed = false
+    const failWith = (err: Error) => {
+      if (failed) return
+      failed = true
+      req.off('data', onData)
+      req.pause()
+      out.destroy()
+      // the write stream may still be closing its descriptor: let it, then report
+      out.once('close', () => reject(err))
+      if (out.closed) reject(err)
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > maxBytes) return failWith(tooLarge())
+      onChunk(chunk)
+      if (!out.write(chunk)) {
+        req.pause()
+        out.once('drain', () => req.resume())
+      }
+    }
+    req.on('data', onData)
+    req.once('end', () => !failed && out.end())
+    req.once('aborted', () => failWith(new Error('the client stopped sending')))
+    req.once('error', failWith)
+    out.once('error', failWith)
+    // 'close', not 'finish': the descriptor is released before the caller renames the file (Windows cares)
+    out.once('close', () => !failed && resolvePromise())
+  })
+}
+
+function formatLimit(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${+(bytes / 1024 ** 3).toFixed(1)} GiB`
+  if (bytes >= 1024 ** 2) return `${+(bytes / 1024 ** 2).toFixed(1)} MiB`
+  return `${bytes} bytes`
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -3,6 +3,9 @@ import type { AskOutcome, AskRecord } from '../../shared/ask'
 import type { Table } from '../../shared/schema'
 import { AskBar } from './components/AskBar'
 import { HelpOverlay } from './components/HelpOverlay'
+import { CustomizeDialog } from './components/customize/CustomizeDialog'
+import { DatabaseDropZone } from './components/DatabaseDropZone'
+import { ExportDialog } from './components/ExportDialog'
 import { HistoryPanel } from './components/HistoryPanel'
 import { ModelsDrawer } from './components/ModelsDrawer'
 import { ResultChart } from './components/ResultChart'
@@ -23,13 +26,17 @@ import { useQueryRunner } from './hooks/useQueryRunner'
 import { useSchema } from './hooks/useSchema'
 import { useSplitter } from './hooks/useSplitter'
 import { useTheme } from './hooks/useTheme'
+import { useTeacherDiff } from './hooks/useTeacherDiff'
+import { TeacherAskControls } from './components/teacher/TeacherAskControls'
+import { TeacherDialog } from './components/teacher/TeacherDialog'
+import { TeacherDiffDialog } from './components/teacher/TeacherDiffDialog'
 import { planChart } from './lib/chartable'
 import { selectAllSql } from './lib/sql'
 import { setCompletionSchema } from './lib/sqlCompletion'
 
 const STARTER_SQL = '-- Ctrl+Enter runs the selection, or the whole editor\nSELECT name, type FROM sqlite_schema ORDER BY type, name;\n'
 
-type Overlay = 'models' | 'settings' | 'help' | null
+type Overlay = 'models' | 'settings' | 'help' | 'customize' | 'teacher' | null
 type ResultView = 'grid' | 'chart' | 'history'
 
 /** What the editor shows after a question: the chosen SQL, or the model's words commented out when it wrote none. */
@@ -59,6 +66,8 @@ export function App() {
   const [historyVersion, setHistoryVersion] = useState(0)
   const history = useHistory(dbs.activeId, historyVersion)
   const [dialogOpen, setDialogOpen] = useState(false)
+  // The export dialog's adapter ('' = the loaded one); null while it is closed.
+  const [exportAdapter, setExportAdapter] = useState<string | null>(null)
   const [formatError, setFormatError] = useState<string | null>(null)
   // Each open database keeps its own editor text; the editor itself stays mounted.
   const drafts = useRef(new Map<string, string>())
@@ -69,6 +78,7 @@ export function App() {
 
   const active = dbs.databases.find((d) => d.id === dbs.activeId) ?? null
 
+  const teacherDiff = useTeacherDiff()
   const onAskOutcome = (dbId: string, outcome: AskOutcome) => {
     const text = editorTextFor(outcome.record)
     if (dbId === shownDb.current) editor.current?.setValue(text)
@@ -76,6 +86,7 @@ export function App() {
     if (outcome.result) query.show(dbId, { status: 'done', result: outcome.result })
     else if (outcome.record.error) query.show(dbId, { status: 'error', error: outcome.record.error, sql: outcome.record.sql ?? '' })
     setHistoryVersion((v) => v + 1)
+    if (dbId === shownDb.current) teacherDiff.onStudentAnswer(dbId, outcome.record)
   }
   const ask = useAsk(dbs.activeId, onAskOutcome)
   const askState = ask.state
@@ -158,7 +169,7 @@ export function App() {
   // Help on ? (outside text fields) and F1 (anywhere: captured before Monaco's own command palette sees it);
   // Esc stops a running question from anywhere.
   const shortcuts = useRef({ overlayOpen: false, asking: false, cancelAsk })
-  shortcuts.current = { overlayOpen: overlay !== null || dialogOpen, asking, cancelAsk }
+  shortcuts.current = { overlayOpen: overlay !== null || dialogOpen || teacherDiff.target !== null, asking, cancelAsk }
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const s = shortcuts.current
@@ -231,6 +242,8 @@ export function App() {
         onOpenModels={() => setOverlay('models')}
         onOpenSettings={() => setOverlay('settings')}
         onOpenHelp={() => setOverlay('help')}
+        onOpenCustomize={active ? () => setOverlay('customize') : undefined}
+        onOpenTeacher={() => setOverlay('teacher')}
       />
       {!dbs.appInfo ? (
         <div className="loading-screen" role="status">
@@ -260,7 +273,22 @@ export function App() {
         </aside>
         <div className="splitter splitter--x" onPointerDown={sidebar.onPointerDown} role="separator" aria-orientation="vertical" aria-label="Resize schema panel" />
         <section className="work" style={{ gridTemplateRows: `auto auto ${editorPane.size}px 5px 1fr` }}>
-          <AskBar ref={askInput} model={model} state={askState} onAsk={startAsk} onCancel={cancelAsk} onOpenModels={() => setOverlay('models')} />
+          <AskBar
+            ref={askInput}
+            model={model}
+            state={askState}
+            onAsk={startAsk}
+            onCancel={cancelAsk}
+            onOpenModels={() => setOverlay('models')}
+            extra={
+              <TeacherAskControls
+                state={askState}
+                always={teacherDiff.always}
+                onAlwaysChange={teacherDiff.setAlways}
+                onCompare={() => askState.status === 'done' && dbs.activeId && teacherDiff.open(dbs.activeId, askState.record)}
+              />
+            }
+          />
           <div className="editor-toolbar">
             {running ? (
               <button className="btn btn--danger" onClick={() => dbs.activeId && void query.cancel(dbs.activeId)} aria-label="Cancel query" data-testid="cancel-query">
@@ -324,9 +352,35 @@ export function App() {
           </div>
         </section>
       </main>
-      {overlay === 'models' && <ModelsDrawer current={model} onClose={() => setOverlay(null)} />}
+      {overlay === 'models' && (
+        <ModelsDrawer
+          current={model}
+          onClose={() => setOverlay(null)}
+          onExport={(adapter) => {
+            setOverlay(null)
+            setExportAdapter(adapter)
+          }}
+        />
+      )}
+      {exportAdapter !== null && <ExportDialog current={model} adapterPath={exportAdapter || undefined} onClose={() => setExportAdapter(null)} />}
+      <DatabaseDropZone onOpenPath={dbs.openPath} />
       {overlay === 'settings' && dbs.settings && <SettingsDialog settings={dbs.settings} onClose={() => setOverlay(null)} />}
       {overlay === 'help' && <HelpOverlay onClose={() => setOverlay(null)} />}
+      {overlay === 'teacher' && <TeacherDialog onClose={() => setOverlay(null)} />}
+      {teacherDiff.target && (
+        <TeacherDiffDialog
+          key={`${teacherDiff.target.recordId}:${teacherDiff.target.seq}`}
+          target={teacherDiff.target}
+          theme={theme}
+          onClose={teacherDiff.close}
+          onMarked={() => setHistoryVersion((v) => v + 1)}
+          onShowHistory={() => {
+            teacherDiff.close()
+            setView('history')
+          }}
+        />
+      )}
+      {overlay === 'customize' && active && <CustomizeDialog dbId={active.id} dbName={active.name} model={model} theme={theme} onClose={() => setOverlay(null)} />}
       {dialogOpen && (
         <OpenDatabaseDialog
           recent={dbs.recent}

@@ -19,6 +19,7 @@ import {
 } from '../distill/pipeline'
 import type { Teacher } from '../teacher'
 import type { ServiceContext } from './context'
+import { readCustomizeReport } from './customizeReport'
 import type { ApiHandlers } from './dispatch'
 import type { TeacherHandlers } from './teacherHandlers'
 
@@ -111,6 +112,7 @@ export class CustomizeHandlers {
         const dbPath = this.ctx.handle(dbId).path
         return this.summaries().filter((s) => s.dbPath === dbPath)
       },
+      'customize.report': async ({ outDir }) => readCustomizeReport(outDir),
       'dataset.list': async ({ outDir, split, offset, limit, search }) => listExamples(resolve(outDir), split, { offset, limit, search }),
       'dataset.update': async ({ outDir, id, question, sql, excluded }) => {
         if (this.runningIn(resolve(outDir))) {

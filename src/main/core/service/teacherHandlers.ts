@@ -93,7 +93,7 @@ export class TeacherHandlers {
 
   requireConfig(): TeacherConfig {
     const config = this.config()
-    if (!config) throw new SqlstillError('BAD_REQUEST', 'No teacher is configured yet; configure one first (Settings → Teacher).')
+    if (!config) throw new SqlstillError('BAD_REQUEST', 'No teacher is configured yet; configure one first (the Teacher button in the top bar, or teacher.configure).')
     return config
   }
 

@@ -1,4 +1,4 @@
-import { forwardRef, useState, type KeyboardEvent } from 'react'
+import { forwardRef, useState, type KeyboardEvent, type ReactNode } from 'react'
 import type { LoadedModelInfo } from '../../../shared/models'
 import type { AskState } from '../hooks/useAsk'
 import { useElapsed } from '../hooks/useElapsed'
@@ -11,10 +11,12 @@ interface Props {
   onAsk(question: string): void
   onCancel(): void
   onOpenModels(): void
+  /** Controls shown after the Ask button (e.g. comparing with the teacher). */
+  extra?: ReactNode
 }
 
 /** The question box: Enter asks, Shift+Enter adds a line, Esc cancels a running question. */
-export const AskBar = forwardRef<HTMLTextAreaElement, Props>(function AskBar({ model, state, onAsk, onCancel, onOpenModels }, ref) {
+export const AskBar = forwardRef<HTMLTextAreaElement, Props>(function AskBar({ model, state, onAsk, onCancel, onOpenModels, extra }, ref) {
   const [question, setQuestion] = useState('')
   const running = state.status === 'running'
   const elapsed = useElapsed(running ? state.startedAt : null)
@@ -75,6 +77,7 @@ export const AskBar = forwardRef<HTMLTextAreaElement, Props>(function AskBar({ m
           Ask
         </button>
       )}
+      {extra}
       <div className="ask-bar__status" aria-live="polite">
         {running ? (
           <span className="ask-progress" data-testid="ask-running" role="status">

@@ -6,6 +6,7 @@ const SHORTCUTS: [keys: string[][], what: string][] = [
   [[['Esc']], 'Stop a running question; close a dialog'],
   [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'Run the SQL — the selection if there is one, else the whole editor'],
   [[['Ctrl', 'Space']], 'Suggest tables, columns and keywords in the editor'],
+  [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'In the student-vs-teacher diff: compare the edited student SQL again'],
   [[['Ctrl', 'C']], 'Copy the selected cell or rows from the result grid'],
   [[['?'], ['F1']], 'Show this help'],
 ]

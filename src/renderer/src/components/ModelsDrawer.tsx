@@ -12,6 +12,8 @@ import { Modal } from './Modal'
 interface Props {
   current: LoadedModelInfo | null | undefined
   onClose(): void
+  /** Opens the export dialog for an adapter ('' = the loaded one). */
+  onExport?(adapterPath: string): void
 }
 
 type Download = { downloadId: string; uri: string; progress: ModelDownloadProgress | null; error: ApiErrorShape | null; done: boolean }
@@ -37,7 +39,7 @@ function useActions() {
 }
 
 /** Models: what is on disk, what is loaded (with its adapter), adding, downloading and removing files. */
-export function ModelsDrawer({ current, onClose }: Props) {
+export function ModelsDrawer({ current, onClose, onExport }: Props) {
   const api = getApi()
   const [models, setModels] = useState<ModelEntry[] | null>(null)
   const [recommended, setRecommended] = useState<RecommendedModel[]>([])
@@ -116,6 +118,11 @@ export function ModelsDrawer({ current, onClose }: Props) {
                   </span>
                 ) : (
                   <span className="muted">none</span>
+                )}
+                {current.adapter && onExport && (
+                  <button className="btn btn--small loaded-model__export" onClick={() => onExport('')} data-testid="loaded-adapter-export" title="Fuse this adapter into the student and save one GGUF">
+                    Export…
+                  </button>
                 )}
               </div>
             </div>
@@ -300,6 +307,18 @@ export function ModelsDrawer({ current, onClose }: Props) {
             >
               Remove
             </button>
+            {onExport && (
+              <button
+                className="btn"
+                type="button"
+                disabled={!(adapterPath.trim() || current?.adapter)}
+                onClick={() => onExport(adapterPath.trim() || current?.adapter?.path || '')}
+                data-testid="adapter-export"
+                title="Fuse an adapter into its base and quantize it into one GGUF"
+              >
+                Export…
+              </button>
+            )}
           </form>
           {!current && <p className="muted small">Load a model first.</p>}
           {errors.adapter && <ErrorPanel error={errors.adapter} title="Could not change the adapter" />}

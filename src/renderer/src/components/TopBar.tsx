@@ -3,6 +3,7 @@ import type { LoadedModelInfo } from '../../../shared/models'
 import type { Settings } from '../../../shared/settings'
 import { formatBytes } from '../lib/format'
 import { ChipIcon, DatabaseIcon, GearIcon } from './Icons'
+import { TeacherButton } from './teacher/TeacherButton'
 
 interface Props {
   databases: DatabaseInfo[]
@@ -16,6 +17,9 @@ interface Props {
   onOpenModels(): void
   onOpenSettings(): void
   onOpenHelp(): void
+  /** Absent while no database is open: customization works on one. */
+  onOpenCustomize?(): void
+  onOpenTeacher(): void
 }
 
 export function TopBar(props: Props) {
@@ -63,6 +67,16 @@ export function TopBar(props: Props) {
         <ChipIcon />
         <span className="topbar__model-name">{modelName ?? 'No model'}</span>
         {model?.adapter && <span className="db-tab__badge">LoRA</span>}
+      </button>
+      <TeacherButton onClick={props.onOpenTeacher} />
+      <button
+        className="btn"
+        onClick={props.onOpenCustomize}
+        disabled={!props.onOpenCustomize}
+        title={props.onOpenCustomize ? 'Fine-tune the student on this database' : 'Open a database to customize the student on it'}
+        data-testid="open-customize"
+      >
+        Customize…
       </button>
       <button className="icon-btn topbar__icon" onClick={props.onOpenSettings} aria-label="Settings" title="Settings" data-testid="open-settings">
         <GearIcon width={16} height={16} />

@@ -1,0 +1,257 @@
+// "Customize on my schema" end to end in Chromium: the real CLI's browser mode with the tiny stories260K student,
+// a Spider database opened by path, the wizard filled in as a user would (built-in synthesizer, a reference
+// example, few training steps), then the run watched live — stages with counts, the loss chart growing step by
+// step — to the before/after report, the adapter activated, and the examples reviewed. No console errors, nothing
+// requested beyond the local host. The tiny model cannot really learn SQL: the test checks the machinery.
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { openWatchedPage } from '../helpers/browser'
+import { hasChromium, modelsDir, repoRoot, spiderDb } from '../helpers/paths'
+import { startWebHost, type RunningHost } from '../helpers/webHost'
+
+const shotsDir = join(repoRoot, 'test-output', 'e2e')
+const MODEL_PATH = join(modelsDir, 'stories260K-f32.gguf')
+const STAGES = ['info', 'questions', 'sql', 'filters', 'dataset', 'train', 'evaluate']
+const MAX_STEPS = 4
+
+describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)', () => {
+  let host: RunningHost
+  let browser: Browser
+  let page: Page
+  let consoleErrors: string[] = []
+  let foreignRequests: string[] = []
+  let localRequests = () => 0
+
+  const shot = (name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`) })
+  const dialog = () => page.getByTestId('customize-dialog')
+
+  beforeAll(async () => {
+    mkdirSync(shotsDir, { recursive: true })
+    host = await startWebHost({ args: ['--no-demo', '--model', MODEL_PATH] })
+    ;({ browser, page, consoleErrors, foreignRequests, localRequests } = await openWatchedPage(host.origin, { viewport: { width: 1360, height: 900 }, colorScheme: 'light' }))
+  }, 90_000)
+
+  afterEach(async (context) => {
+    if (context.task.result?.state === 'fail' && page) await shot(`failed-customize-${context.task.name.replace(/\W+/g, '-').slice(0, 60)}`)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await host?.stop()
+    if (host?.dataDir) rmSync(host.dataDir, { recursive: true, force: true })
+  })
+
+  it('offers Customize only once a database is open, then opens the wizard', async () => {
+    await page.goto(host.url)
+    await page.getByTestId('welcome').waitFor()
+    await expect(page.getByTestId('open-customize').isDisabled()).resolves.toBe(true)
+
+    await page.getByTestId('open-database').click()
+    await page.getByTestId('open-path-input').fill(spiderDb('pets_1'))
+    await page.getByTestId('open-path-submit').click()
+    await page.getByTestId('schema-tree').waitFor()
+    await expect(page.getByTestId('open-models').textContent()).resolves.toMatch(/stories260K-f32\.gguf/)
+
+    await page.getByTestId('open-customize').click()
+    await dialog().waitFor()
+    await expect(dialog().locator('#customize-title').textContent()).resolves.toMatch(/pets_1/)
+    const wizard = dialog().getByTestId('customize-wizard')
+    await wizard.waitFor()
+    await expect(wizard.getByTestId('customize-student').textContent()).resolves.toMatch(/stories260K-f32\.gguf/)
+    await expect(wizard.getByTestId('teacher-synth').isChecked()).resolves.toBe(true)
+    // No teacher is configured: the option says so and cannot be picked.
+    await expect(wizard.getByTestId('teacher-configured').isDisabled()).resolves.toBe(true)
+    await expect.poll(() => wizard.getByTestId('teacher-configured-label').textContent()).toMatch(/none configured/)
+    await expect(dialog().getByTestId('customize-runs').locator('li').count()).resolves.toBe(0)
+  })
+
+  it('validates the form and fills it in: n, rules, a reference example, training options', async () => {
+    const wizard = dialog().getByTestId('customize-wizard')
+    await wizard.getByTestId('customize-n').fill('0')
+    // A reference example with no SQL is an error too, until it is removed.
+    await wizard.getByTestId('customize-add-ref').click()
+    await wizard.getByTestId('customize-start').click()
+    await wizard.getByTestId('customize-n-error').waitFor()
+    await wizard.getByTestId('customize-refs-error').waitFor()
+    await expect(wizard.getByTestId('customize-start').isDisabled()).resolves.toBe(true)
+    await wizard.getByTestId('customize-ref-remove').click()
+    await wizard.getByTestId('customize-refs-error').waitFor({ state: 'detached' })
+
+    await wizard.getByTestId('customize-n').fill('30')
+    await wizard.getByTestId('customize-rules').fill('pet ages are in years')
+    await wizard.getByTestId('customize-add-ref').click()
+    await wizard.getByTestId('customize-ref-question').fill('Count every pet we have on record')
+    await wizard.getByTestId('customize-ref-sql').fill('SELECT count(*) FROM Pets')
+    await wizard.locator('[data-testid="customize-advanced"] summary').click()
+    await wizard.getByTestId('customize-epochs').fill('1')
+    await wizard.getByTestId('customize-max-steps').fill(String(MAX_STEPS))
+    await wizard.getByTestId('customize-eval-fraction').fill('0.2')
+    await wizard.getByTestId('customize-seed').fill('3')
+    await wizard.getByTestId('customize-kid').check()
+    await wizard.getByTestId('customize-kid-alpha').fill('1.5')
+    await wizard.getByTestId('customize-kid-alpha-error').waitFor()
+    await wizard.getByTestId('customize-kid').uncheck()
+    await wizard.getByTestId('customize-kid-alpha-error').waitFor({ state: 'detached' })
+    await expect(wizard.getByTestId('customize-start').isEnabled()).resolves.toBe(true)
+    await shot('customize-1-wizard')
+  })
+
+  it('runs: every stage reaches done with counts, and the loss chart grows live', async () => {
+    // Record what the run view shows as it changes: stage statuses and the chart's point count.
+    await page.evaluate(`(() => {
+      window.__seen = { statuses: [], points: [] }
+      window.__observer = new MutationObserver(() => {
+        for (const el of document.querySelectorAll('[data-testid="customize-stage"]')) {
+          const key = el.getAttribute('data-stage') + ':' + el.getAttribute('data-status')
+          if (!window.__seen.statuses.includes(key)) window.__seen.statuses.push(key)
+        }
+        const chart = document.querySelector('[data-testid="loss-chart"]')
+        const n = chart ? Number(chart.getAttribute('data-points')) : -1
+        if (n >= 0 && window.__seen.points.at(-1) !== n) window.__seen.points.push(n)
+      })
+      window.__observer.observe(document.body, { subtree: true, childList: true, attributes: true })
+    })()`)
+    await dialog().getByTestId('customize-start').click()
+    const run = dialog().getByTestId('customize-run')
+    await run.waitFor()
+    // The new run is listed, running.
+    await expect.poll(() => dialog().getByTestId('customize-run-item').first().getAttribute('data-state')).toMatch(/running|done/)
+
+    const chart = run.getByTestId('loss-chart')
+    await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 120_000, interval: 100 }).toBeGreaterThan(0)
+    await shot('customize-2-running')
+    await expect.poll(() => run.getAttribute('data-state'), { timeout: 150_000, interval: 500 }).toBe('done')
+    // A finished run opens on its report.
+    await expect.poll(() => run.getByTestId('run-tab-report').getAttribute('aria-selected')).toBe('true')
+    await run.getByTestId('customize-report').waitFor()
+
+    const seen = (await page.evaluate('(() => { window.__observer.disconnect(); return window.__seen })()')) as { statuses: string[]; points: number[] }
+    // The chart was drawn step by step, not once at the end.
+    expect(seen.points.filter((n) => n > 0).length).toBeGreaterThan(1)
+    expect(seen.statuses).toContain('train:running')
+
+    await run.getByTestId('run-tab-progress').click()
+    await shot('customize-3-done-progress')
+    for (const stage of STAGES) {
+      const row = run.locator(`[data-testid="customize-stage"][data-stage="${stage}"]`)
+      await expect(row.getAttribute('data-status')).resolves.toBe('done')
+      await expect(row.getByTestId('stage-counts').textContent()).resolves.toMatch(/\d+ in → \d+ out/)
+    }
+    // The reference example was checked and kept; the synthesizer wrote pairs; the filters counted each verdict.
+    await expect(run.locator('[data-stage="info"]').getAttribute('data-out')).resolves.toBe('1')
+    expect(Number(await run.locator('[data-stage="questions"]').getAttribute('data-out'))).toBeGreaterThan(0)
+    expect(Number(await run.locator('[data-stage="dataset"]').getAttribute('data-out'))).toBeGreaterThan(0)
+    expect(await run.locator('[data-stage="filters"] [data-testid="filter-row"]').count()).toBeGreaterThan(3)
+    expect(Number(await chart.getAttribute('data-points'))).toBe(MAX_STEPS)
+    await expect(run.getByTestId('train-step').textContent()).resolves.toMatch(new RegExp(`^${MAX_STEPS}`))
+    expect(Number((await run.getByTestId('train-loss').textContent())!)).toBeGreaterThan(0)
+  }, 180_000)
+
+  it('ends on the before/after report, and the adapter can be activated', async () => {
+    const run = dialog().getByTestId('customize-run')
+    await run.getByTestId('run-tab-report').click()
+    const report = run.getByTestId('customize-report')
+    await report.waitFor()
+    await expect(report.getByTestId('accuracy-all').textContent()).resolves.toMatch(/\d+\.\d%.*\d+\.\d%/)
+    expect(await report.getByTestId('accuracy-hardness').count()).toBeGreaterThan(0)
+    expect(await report.getByTestId('failure-row').count()).toBe(7)
+    const decision = report.getByTestId('customize-decision')
+    await expect(decision.textContent()).resolves.toMatch(/adapter/)
+    if ((await decision.getAttribute('data-activated')) !== 'true') {
+      await expect(decision.textContent()).resolves.toMatch(/not activated automatically/)
+      await shot('customize-4-report')
+      await report.getByTestId('activate-adapter').click()
+    }
+    await report.getByTestId('adapter-active').waitFor()
+    await expect(page.getByTestId('open-models').textContent()).resolves.toMatch(/LoRA/)
+    await shot('customize-5-report-active')
+  })
+
+  it('reviews the examples: provenance and verdicts, exclude one, which makes training stale', async () => {
+    const run = dialog().getByTestId('customize-run')
+    await run.getByTestId('run-tab-examples').click()
+    const review = run.getByTestId('dataset-review')
+    await review.waitFor()
+    await expect.poll(async () => Number(await review.getByTestId('dataset-total').getAttribute('data-total'))).toBeGreaterThan(1)
+    // The user's reference example is in both splits.
+    await review.getByTestId('dataset-search').fill('Count every pet we have on record')
+    await expect.poll(() => review.getByTestId('dataset-example').count()).toBe(1)
+    await expect(review.getByTestId('dataset-example').first().textContent()).resolves.toMatch(/your reference/)
+    await review.getByTestId('dataset-split-eval').click()
+    await expect.poll(() => review.getByTestId('dataset-example').count()).toBe(1)
+    await review.getByTestId('dataset-search').fill('')
+    await review.getByTestId('dataset-split-train').click()
+
+    const synthetic = review.locator('[data-testid="dataset-example"]', { hasText: 'synthetic' }).first()
+    await expect(synthetic.textContent()).resolves.toMatch(/✓/)
+    // A broken edit is refused with the database's reason and changes nothing.
+    await synthetic.getByTestId('example-edit').click()
+    await synthetic.getByTestId('example-edit-sql').fill('SELECT no_such_column FROM Pets')
+    await synthetic.getByTestId('example-save').click()
+    await synthetic.getByTestId('error-code').waitFor()
+    await expect(synthetic.getByTestId('error-code').textContent()).resolves.toBe('SQL_ERROR')
+    await synthetic.getByRole('button', { name: 'Cancel' }).click()
+
+    const id = await synthetic.getAttribute('data-id')
+    const row = review.locator(`[data-testid="dataset-example"][data-id="${id}"]`)
+    await row.getByTestId('example-toggle-exclude').click()
+    await expect.poll(() => row.getAttribute('data-excluded')).toBe('true')
+    await shot('customize-6-examples')
+    // Training no longer matches the data: the run is stopped, and Resume would retrain.
+    await expect.poll(() => run.getAttribute('data-state')).toBe('stopped')
+    await run.getByTestId('customize-resume').waitFor()
+    await row.getByTestId('example-toggle-exclude').click()
+    await expect.poll(() => row.getAttribute('data-excluded')).toBe('false')
+  })
+
+  it('reopens a previous run from the list, with its loss curve read back from disk', async () => {
+    await page.keyboard.press('Escape')
+    await dialog().waitFor({ state: 'detached' })
+    await page.getByTestId('theme-select').selectOption('dark')
+    await page.getByTestId('open-customize').click()
+    await dialog().waitFor()
+    const item = dialog().getByTestId('customize-run-item').first()
+    await expect(item.getAttribute('data-state')).resolves.toBe('stopped')
+    await item.click()
+    const run = dialog().getByTestId('customize-run')
+    await run.getByTestId('run-tab-progress').click()
+    await run.getByTestId('train-stale').waitFor()
+    await expect.poll(async () => Number(await run.getByTestId('loss-chart').getAttribute('data-points'))).toBe(MAX_STEPS)
+    await shot('customize-7-dark-reopened')
+    await run.getByTestId('run-tab-report').click()
+    // Stale after the edit: the report waits for a retrain.
+    await run.getByTestId('customize-report-pending').waitFor()
+    await page.keyboard.press('Escape')
+    await dialog().waitFor({ state: 'detached' })
+    await page.getByTestId('theme-select').selectOption('light')
+  })
+
+  it('resumes the stopped run, cancels it mid-way, and resumes it again to a fresh report', async () => {
+    await page.getByTestId('open-customize').click()
+    await dialog().waitFor()
+    await dialog().getByTestId('customize-run-item').first().click()
+    const run = dialog().getByTestId('customize-run')
+    await run.getByTestId('customize-resume').click()
+    await expect.poll(() => run.getAttribute('data-state')).toBe('running')
+    await run.getByTestId('customize-cancel').click()
+    await expect.poll(() => run.getAttribute('data-state'), { timeout: 60_000 }).toBe('cancelled')
+    await expect(run.locator('[data-testid="customize-stage"][data-status="cancelled"]').count()).resolves.toBe(1)
+    await expect.poll(() => dialog().getByTestId('customize-run-item').first().getAttribute('data-state')).toBe('cancelled')
+
+    await run.getByTestId('customize-resume').click()
+    await expect.poll(() => run.getAttribute('data-state'), { timeout: 150_000, interval: 500 }).toBe('done')
+    await run.getByTestId('customize-report').waitFor()
+    await run.getByTestId('run-tab-progress').click()
+    await expect.poll(async () => Number(await run.getByTestId('loss-chart').getAttribute('data-points'))).toBe(MAX_STEPS)
+    await page.keyboard.press('Escape')
+    await dialog().waitFor({ state: 'detached' })
+  }, 200_000)
+
+  it('made no console errors and no request beyond the local host', () => {
+    expect(consoleErrors).toEqual([])
+    expect(foreignRequests).toEqual([])
+    expect(localRequests()).toBeGreaterThan(20)
+  })
+})
