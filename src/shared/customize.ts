@@ -142,6 +142,17 @@ export interface DatasetExample {
 /** Overall state of a run, derived from its stages. */
 export type RunState = 'running' | 'done' | 'failed' | 'cancelled' | 'stopped'
 
+/** A run's overall state from its stages, given whether this process is running it now. */
+export function runState(manifest: RunManifest, running: boolean): RunState {
+  if (running) return 'running'
+  const statuses = STAGES.map((s) => manifest.stages[s].status)
+  if (statuses.includes('failed')) return 'failed'
+  if (statuses.includes('cancelled')) return 'cancelled'
+  if (statuses.every((s) => s === 'done')) return 'done'
+  // 'running' in the file with no run in this process: the app stopped mid-run; resume continues it.
+  return 'stopped'
+}
+
 /** One run in `customize.list`. */
 export interface CustomizeRunSummary {
   outDir: string

@@ -2,7 +2,8 @@
 // have an opaque origin, so 'self' in the CSP matches nothing useful and module workers (Monaco's editor worker)
 // refuse to start; a standard, secure scheme gives the page a real origin. This module is the pure part — which
 // file a URL names, refusing anything outside the renderer folder — kept free of Electron so it is unit-tested.
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { contentTypeFor } from '../web/contentTypes'
 
 export const APP_SCHEME = 'app'
 export const APP_HOST = 'sqlstill'
@@ -19,25 +20,7 @@ export const APP_SCHEME_PRIVILEGES = {
   privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
 } as const
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.ttf': 'font/ttf',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-}
-
-export function contentTypeFor(file: string): string {
-  return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
-}
+export { contentTypeFor }
 
 export type AppRequestResolution = { ok: true; file: string; contentType: string } | { ok: false; status: 400 | 403 | 404; reason: string }
 

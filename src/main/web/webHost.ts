@@ -9,32 +9,18 @@ import { createReadStream, createWriteStream, existsSync, statSync } from 'node:
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { extname, join, normalize, resolve, sep } from 'node:path'
+import { join, normalize, resolve, sep } from 'node:path'
 import type { DatabaseInfo } from '../../shared/api'
 import { SqlstillError, toErrorShape } from '../../shared/errors'
 import { dispatch, type ApiHandlers } from '../core/service/dispatch'
 import type { EventBus } from '../core/service/events'
+import { contentTypeFor } from './contentTypes'
 
 const COOKIE = 'sqlstill_token'
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 /** Browser mode's drag-and-drop: the page cannot name a dropped file's path, so it sends the bytes here. */
 export const UPLOAD_DATABASE_PATH = '/api/upload-database'
 export const DEFAULT_UPLOAD_MAX_BYTES = 2 * 1024 ** 3
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.ttf': 'font/ttf',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-}
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -322,7 +308,7 @@ function serveStatic(res: ServerResponse, root: string, pathname: string): void 
     return sendText(res, 404, 'Not found')
   }
   res.writeHead(200, {
-    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-type': contentTypeFor(file),
     'content-security-policy': CONTENT_SECURITY_POLICY,
     'x-content-type-options': 'nosniff',
     'cache-control': 'no-cache',

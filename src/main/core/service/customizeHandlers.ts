@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { CustomizeRunSummary, CustomizeResult, RunManifest, RunState } from '../../../shared/customize'
-import { STAGES } from '../../../shared/customize'
+import type { CustomizeRunSummary, CustomizeResult, RunManifest } from '../../../shared/customize'
+import { runState, STAGES } from '../../../shared/customize'
 import { SqlstillError, toErrorShape } from '../../../shared/errors'
 import type { TrainProgress } from '../../../shared/train'
 import { listExamples, updateExample } from '../distill/dataset'
@@ -39,16 +39,6 @@ function stamp(): string {
 
 function safeName(name: string): string {
   return name.replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_').slice(0, 60) || 'database'
-}
-
-export function runState(manifest: RunManifest, running: boolean): RunState {
-  if (running) return 'running'
-  const statuses = STAGES.map((s) => manifest.stages[s].status)
-  if (statuses.includes('failed')) return 'failed'
-  if (statuses.includes('cancelled')) return 'cancelled'
-  if (statuses.every((s) => s === 'done')) return 'done'
-  // 'running' in the file with no run in this process: the app stopped mid-run; resume continues it.
-  return 'stopped'
 }
 
 export class CustomizeHandlers {

@@ -1,6 +1,5 @@
 // Pure helpers for the customize views: stage names in words, run states, the wizard's input checks.
-import type { RunManifest, RunState, StageName, StageStatus } from '../../../shared/customize'
-import { STAGES } from '../../../shared/customize'
+import type { RunState, StageName, StageStatus } from '../../../shared/customize'
 import type { RequestOf } from '../../../shared/api'
 import type { TeacherConfig } from '../../../shared/teacher'
 
@@ -21,16 +20,6 @@ export const STATE_CHIP: Record<RunState | StageStatus, string> = {
   failed: 'chip--bad',
   cancelled: 'chip--warn',
   stopped: 'chip--warn',
-}
-
-/** Same rule as the core's runState: the overall state of a run from its stages. */
-export function runStateOf(manifest: RunManifest, running: boolean): RunState {
-  if (running) return 'running'
-  const statuses = STAGES.map((s) => manifest.stages[s].status)
-  if (statuses.includes('failed')) return 'failed'
-  if (statuses.includes('cancelled')) return 'cancelled'
-  if (statuses.every((s) => s === 'done')) return 'done'
-  return 'stopped'
 }
 
 export function teacherLabel(config: TeacherConfig | null): string | null {

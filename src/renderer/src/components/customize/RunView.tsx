@@ -4,7 +4,8 @@ import { toErrorShape } from '../../../../shared/errors'
 import type { LoadedModelInfo } from '../../../../shared/models'
 import { getApi } from '../../api'
 import { useCustomizeRun } from '../../hooks/useCustomizeRun'
-import { fileName, runStateOf, STATE_CHIP, teacherIdLabel } from '../../lib/customize'
+import { runState } from '../../../../shared/customize'
+import { fileName, STATE_CHIP, teacherIdLabel } from '../../lib/customize'
 import { formatEta } from '../../lib/units'
 import { ErrorPanel } from '../ErrorPanel'
 import { DatasetReview } from './DatasetReview'
@@ -34,7 +35,7 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
   const [actionError, setActionError] = useState<ApiErrorShape | null>(null)
   const { manifest, train, loss } = run
   const running = run.runId !== null
-  const state = manifest ? runStateOf(manifest, running) : null
+  const state = manifest ? runState(manifest, running) : null
   const evaluated = manifest?.stages.evaluate.status === 'done'
 
   // A finished run opens on its report; a paused one on its examples.
