@@ -2,73 +2,51 @@
 // Models panel, questions streamed into the editor, history with verdicts, settings, charts and help — driven in
 // Chromium as a user would, checked for console errors and for any request that leaves the local host.
 // The model (stories260K) writes stories, not SQL: the test checks the machinery, not the answers.
-import { mkdirSync, rmSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { openWatchedPage } from '../helpers/browser'
+import { resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { setupE2eSession } from '../helpers/e2eSession'
 import { hasChromium, repoRoot } from '../helpers/paths'
-import { startWebHost, type RunningHost } from '../helpers/webHost'
 
-const shotsDir = join(repoRoot, 'test-output', 'e2e')
 const MODEL_PATH = resolve(repoRoot, '../shared/models/stories260K-f32.gguf')
 const VALIDATION_CLASSES = ['ok', 'empty_result', 'syntax', 'unknown_identifier', 'runtime_error', 'no_sql']
 
 describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => {
-  let host: RunningHost
-  let browser: Browser
-  let page: Page
-  let consoleErrors: string[] = []
-  let foreignRequests: string[] = []
-  let localRequests = () => 0
+  const e2e = setupE2eSession({
+    failedShotPrefix: 'assistant-',
+    host: { args: ['--no-demo'] },
+    context: { viewport: { width: 1360, height: 820 }, colorScheme: 'light' },
+  })
 
-  const shot = (name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`) })
-  const editorText = async () => ((await page.locator('[data-testid="sql-editor"] .view-lines').textContent()) ?? '').replace(/\u00a0/g, ' ')
+  const editorText = async () => ((await e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()) ?? '').replace(/\u00a0/g, ' ')
 
   /** Types into the editor as a user would and runs it, waiting for a fresh answer. */
   async function typeAndRun(sql: string) {
-    await page.locator('[data-testid="sql-editor"] .view-lines').click()
-    await page.keyboard.press('ControlOrMeta+A')
-    await page.keyboard.press('Delete')
-    await page.keyboard.type(sql)
-    await page.keyboard.press('Escape')
-    const results = page.getByTestId('results')
+    await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.press('ControlOrMeta+A')
+    await e2e.page.keyboard.press('Delete')
+    await e2e.page.keyboard.type(sql)
+    await e2e.page.keyboard.press('Escape')
+    const results = e2e.page.getByTestId('results')
     const before = Number(await results.getAttribute('data-settled'))
-    await page.keyboard.press('ControlOrMeta+Enter')
+    await e2e.page.keyboard.press('ControlOrMeta+Enter')
     await expect.poll(async () => Number(await results.getAttribute('data-settled'))).toBeGreaterThan(before)
   }
 
-  beforeAll(async () => {
-    mkdirSync(shotsDir, { recursive: true })
-    host = await startWebHost({ args: ['--no-demo'] })
-    ;({ browser, page, consoleErrors, foreignRequests, localRequests } = await openWatchedPage(host.origin, { viewport: { width: 1360, height: 820 }, colorScheme: 'light' }))
-  })
-
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && page) await shot(`failed-assistant-${context.task.name.replace(/\W+/g, '-').slice(0, 60)}`)
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await host?.stop()
-    if (host?.dataDir) rmSync(host.dataDir, { recursive: true, force: true })
-  })
-
   it('says when no model is loaded and links to the Models panel', async () => {
-    await page.goto(host.url)
-    await page.getByTestId('open-demo').click()
-    await page.getByTestId('schema-tree').waitFor()
-    await page.getByTestId('ask-no-model').waitFor()
-    await expect(page.getByTestId('ask-no-model').textContent()).resolves.toMatch(/No model is loaded/)
+    await e2e.page.goto(e2e.host.url)
+    await e2e.page.getByTestId('open-demo').click()
+    await e2e.page.getByTestId('schema-tree').waitFor()
+    await e2e.page.getByTestId('ask-no-model').waitFor()
+    await expect(e2e.page.getByTestId('ask-no-model').textContent()).resolves.toMatch(/No model is loaded/)
     // An empty state, not an error.
-    expect(await page.getByTestId('error-panel').count()).toBe(0)
-    await expect(page.getByTestId('open-models').textContent()).resolves.toMatch(/No model/)
-    await shot('a01-no-model')
+    expect(await e2e.page.getByTestId('error-panel').count()).toBe(0)
+    await expect(e2e.page.getByTestId('open-models').textContent()).resolves.toMatch(/No model/)
+    await e2e.shot('a01-no-model')
   })
 
   it('adds a model by path and loads it from the Models panel', async () => {
-    await page.getByTestId('ask-open-models').click()
-    const drawer = page.getByTestId('models-drawer')
+    await e2e.page.getByTestId('ask-open-models').click()
+    const drawer = e2e.page.getByTestId('models-drawer')
     await drawer.waitFor()
     await drawer.getByTestId('no-loaded-model').waitFor()
     // A bad path is an inline error with its code; nothing is added.
@@ -100,33 +78,33 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await drawer.getByTestId('loaded-model').waitFor()
     await expect(item.getAttribute('data-loaded')).resolves.toBe('true')
     await expect(drawer.getByTestId('loaded-model').textContent()).resolves.toMatch(/stories260K-f32\.gguf/)
-    await expect(page.getByTestId('open-models').textContent()).resolves.toMatch(/stories260K-f32\.gguf/)
-    await shot('a02-models')
-    await page.keyboard.press('Escape')
+    await expect(e2e.page.getByTestId('open-models').textContent()).resolves.toMatch(/stories260K-f32\.gguf/)
+    await e2e.shot('a02-models')
+    await e2e.page.keyboard.press('Escape')
     await drawer.waitFor({ state: 'detached' })
-    await page.getByTestId('ask-input').waitFor()
+    await e2e.page.getByTestId('ask-input').waitFor()
   })
 
   it('Esc cancels a running question', async () => {
-    await page.getByTestId('ask-input').fill('List every track with its album and artist')
-    await page.getByTestId('ask-input').press('Enter')
-    await page.getByTestId('ask-running').waitFor()
-    await page.keyboard.press('Escape')
-    await page.getByTestId('ask-cancelled').waitFor()
-    await shot('a03a-cancelled')
+    await e2e.page.getByTestId('ask-input').fill('List every track with its album and artist')
+    await e2e.page.getByTestId('ask-input').press('Enter')
+    await e2e.page.getByTestId('ask-running').waitFor()
+    await e2e.page.keyboard.press('Escape')
+    await e2e.page.getByTestId('ask-cancelled').waitFor()
+    await e2e.shot('a03a-cancelled')
     // What had streamed stays in the editor; with nothing streamed yet, the previous text comes back.
     await expect.poll(async () => (await editorText()).trim().length).toBeGreaterThan(0)
-    await expect(page.getByTestId('ask-submit').isVisible()).resolves.toBe(true)
+    await expect(e2e.page.getByTestId('ask-submit').isVisible()).resolves.toBe(true)
     // The editor is editable again.
-    await page.locator('[data-testid="sql-editor"] .view-lines').click()
-    await page.keyboard.press('ControlOrMeta+A')
-    await page.keyboard.type('SELECT 1 AS typed_after_cancel')
+    await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.press('ControlOrMeta+A')
+    await e2e.page.keyboard.type('SELECT 1 AS typed_after_cancel')
     await expect.poll(editorText).toContain('typed_after_cancel')
   })
 
   it('streams the answer into the editor and shows its status chip', async () => {
     // Record what the editor shows while the question runs, to see the text arrive in pieces.
-    await page.evaluate(`(() => {
+    await e2e.page.evaluate(`(() => {
       window.__streamed = []
       window.__observer = new MutationObserver(() => {
         if (!document.querySelector('[data-testid="ask-running"]')) return
@@ -136,15 +114,15 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
       window.__observer.observe(document.querySelector('[data-testid="sql-editor"]'), { subtree: true, childList: true, characterData: true })
     })()`)
     const question = 'How many tracks are there in each genre?'
-    await page.getByTestId('ask-input').fill(question)
-    await page.getByTestId('ask-input').press('Enter')
-    await page.getByTestId('ask-status').waitFor({ timeout: 60_000 })
-    const streamed = (await page.evaluate('(() => { window.__observer.disconnect(); return window.__streamed })()')) as string[]
+    await e2e.page.getByTestId('ask-input').fill(question)
+    await e2e.page.getByTestId('ask-input').press('Enter')
+    await e2e.page.getByTestId('ask-status').waitFor({ timeout: 60_000 })
+    const streamed = (await e2e.page.evaluate('(() => { window.__observer.disconnect(); return window.__streamed })()')) as string[]
     expect(streamed.length).toBeGreaterThan(1)
 
-    const chip = page.getByTestId('validation-chip').first()
+    const chip = e2e.page.getByTestId('validation-chip').first()
     expect(VALIDATION_CLASSES).toContain(await chip.getAttribute('data-validation'))
-    const facts = await page.locator('.ask-status__facts').textContent()
+    const facts = await e2e.page.locator('.ask-status__facts').textContent()
     expect(facts).toMatch(/stories260K-f32\.gguf/)
     expect(facts).toMatch(/\d+ prompt tokens/)
     expect(facts).toMatch(/first token [\d.]+ (ms|s)/)
@@ -152,53 +130,53 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     // The editor holds the chosen SQL, or the model's words commented out when it wrote none — editable either way.
     if ((await chip.getAttribute('data-validation')) === 'no_sql') await expect.poll(editorText).toMatch(/^-- The model wrote no SQL/)
     else await expect.poll(async () => (await editorText()).trim().length).toBeGreaterThan(0)
-    await shot('a03-asked')
+    await e2e.shot('a03-asked')
 
     // The SQL stays editable and re-runnable with Ctrl+Enter.
     await typeAndRun('SELECT count(*) AS n FROM tracks')
-    await expect(page.getByTestId('result-status').textContent()).resolves.toMatch(/^1 row/)
+    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^1 row/)
   })
 
   it('lists the question in History, marks it wrong with corrected SQL, and re-runs it', async () => {
-    await page.getByTestId('view-history').click()
-    const item = page.getByTestId('history-item').first()
+    await e2e.page.getByTestId('view-history').click()
+    const item = e2e.page.getByTestId('history-item').first()
     await item.waitFor()
-    expect(await page.getByTestId('history-item').count()).toBe(1) // the cancelled question is not kept
+    expect(await e2e.page.getByTestId('history-item').count()).toBe(1) // the cancelled question is not kept
     await expect(item.locator('.history-item__question').textContent()).resolves.toBe('How many tracks are there in each genre?')
     await expect(item.getAttribute('data-verdict')).resolves.toBe('none')
 
     await item.getByTestId('history-mark-wrong').click()
     const corrected = 'SELECT g.name, count(*) AS tracks FROM tracks t JOIN genres g ON g.genre_id = t.genre_id GROUP BY 1'
     await item.getByTestId('history-corrected-sql').fill(corrected)
-    await shot('a04-history-correcting')
+    await e2e.shot('a04-history-correcting')
     await item.getByTestId('history-save-wrong').click()
     await expect.poll(() => item.getAttribute('data-verdict')).toBe('wrong')
     await expect(item.getByTestId('history-verdict').textContent()).resolves.toMatch(/wrong · corrected/)
     await expect(item.locator('.history-item__sql').textContent()).resolves.toBe(corrected)
 
     // Search narrows the list.
-    await page.getByTestId('history-search').fill('no such words')
-    await expect.poll(() => page.getByTestId('history-item').count()).toBe(0)
-    await page.getByTestId('history-search').fill('genre')
-    await expect.poll(() => page.getByTestId('history-item').count()).toBe(1)
-    await shot('a05-history')
+    await e2e.page.getByTestId('history-search').fill('no such words')
+    await expect.poll(() => e2e.page.getByTestId('history-item').count()).toBe(0)
+    await e2e.page.getByTestId('history-search').fill('genre')
+    await expect.poll(() => e2e.page.getByTestId('history-item').count()).toBe(1)
+    await e2e.shot('a05-history')
 
     // A click re-runs the (corrected) SQL in the editor.
-    const results = page.getByTestId('results')
+    const results = e2e.page.getByTestId('results')
     const before = Number(await results.getAttribute('data-settled'))
-    await page.getByTestId('history-rerun').first().click()
+    await e2e.page.getByTestId('history-rerun').first().click()
     await expect.poll(async () => Number(await results.getAttribute('data-settled'))).toBeGreaterThan(before)
-    await expect(page.getByTestId('result-status').textContent()).resolves.toMatch(/^14 rows/)
+    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^14 rows/)
     expect(await editorText()).toContain('JOIN genres g')
   })
 
   it('charts a category and a number, toggling between grid and chart', async () => {
     await typeAndRun('SELECT g.name, count(*) FROM tracks t JOIN genres g ON g.genre_id = t.genre_id GROUP BY 1')
-    await page.getByTestId('view-chart').click()
-    await page.locator('[data-testid="result-chart"] canvas').waitFor()
-    await expect(page.getByTestId('chart-bar').getAttribute('aria-pressed')).resolves.toBe('true')
+    await e2e.page.getByTestId('view-chart').click()
+    await e2e.page.locator('[data-testid="result-chart"] canvas').waitFor()
+    await expect(e2e.page.getByTestId('chart-bar').getAttribute('aria-pressed')).resolves.toBe('true')
     // The canvas has been drawn on: some pixels are not transparent.
-    const painted = await page.locator('[data-testid="result-chart"] canvas').evaluate((c) => {
+    const painted = await e2e.page.locator('[data-testid="result-chart"] canvas').evaluate((c) => {
       const canvas = c as unknown as { width: number; height: number; getContext(t: '2d'): { getImageData(...a: number[]): { data: Uint8ClampedArray } } }
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data
       let n = 0
@@ -206,19 +184,19 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
       return n
     })
     expect(painted).toBeGreaterThan(1000)
-    await shot('a06-chart-bar')
-    await page.getByTestId('chart-line').click()
-    await expect(page.getByTestId('chart-line').getAttribute('aria-pressed')).resolves.toBe('true')
-    await page.getByTestId('view-grid').click()
-    await page.getByTestId('result-grid').waitFor()
+    await e2e.shot('a06-chart-bar')
+    await e2e.page.getByTestId('chart-line').click()
+    await expect(e2e.page.getByTestId('chart-line').getAttribute('aria-pressed')).resolves.toBe('true')
+    await e2e.page.getByTestId('view-grid').click()
+    await e2e.page.getByTestId('result-grid').waitFor()
     // A result without a numeric column cannot be charted.
     await typeAndRun('SELECT name FROM genres')
-    await expect(page.getByTestId('view-chart').isDisabled()).resolves.toBe(true)
+    await expect(e2e.page.getByTestId('view-chart').isDisabled()).resolves.toBe(true)
   })
 
   it('saves settings, validates them, and keeps them after a reload', async () => {
-    await page.getByTestId('open-settings').click()
-    const dialog = page.getByTestId('settings-dialog')
+    await e2e.page.getByTestId('open-settings').click()
+    const dialog = e2e.page.getByTestId('settings-dialog')
     await dialog.waitFor()
     await dialog.getByTestId('setting-rowCap').fill('0')
     await dialog.getByTestId('setting-rowCap-error').waitFor()
@@ -226,84 +204,84 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await dialog.getByTestId('setting-rowCap').fill('5000')
     await dialog.getByTestId('setting-queryTimeoutMs').fill('15000')
     await dialog.getByTestId('setting-repairOnFailure').uncheck()
-    await shot('a07-settings')
+    await e2e.shot('a07-settings')
     await dialog.getByTestId('settings-save').click()
     await dialog.waitFor({ state: 'detached' })
 
-    await page.reload()
-    await page.getByTestId('schema-tree').waitFor()
-    await page.getByTestId('open-settings').click()
+    await e2e.page.reload()
+    await e2e.page.getByTestId('schema-tree').waitFor()
+    await e2e.page.getByTestId('open-settings').click()
     await dialog.waitFor()
     await expect(dialog.getByTestId('setting-rowCap').inputValue()).resolves.toBe('5000')
     await expect(dialog.getByTestId('setting-queryTimeoutMs').inputValue()).resolves.toBe('15000')
     await expect(dialog.getByTestId('setting-repairOnFailure').isChecked()).resolves.toBe(false)
-    await page.keyboard.press('Escape')
+    await e2e.page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'detached' })
 
     // The loaded model and the history verdict survived the reload too (they live in the core).
-    await expect(page.getByTestId('open-models').textContent()).resolves.toMatch(/stories260K/)
-    await page.getByTestId('view-history').click()
-    await expect(page.getByTestId('history-item').first().getAttribute('data-verdict')).resolves.toBe('wrong')
-    await page.getByTestId('view-grid').click()
+    await expect(e2e.page.getByTestId('open-models').textContent()).resolves.toMatch(/stories260K/)
+    await e2e.page.getByTestId('view-history').click()
+    await expect(e2e.page.getByTestId('history-item').first().getAttribute('data-verdict')).resolves.toBe('wrong')
+    await e2e.page.getByTestId('view-grid').click()
   })
 
   it('opens the help overlay with ? and F1', async () => {
-    await page.locator('.schema-tree__summary').click()
-    await page.keyboard.press('?')
-    const help = page.getByTestId('help-overlay')
+    await e2e.page.locator('.schema-tree__summary').click()
+    await e2e.page.keyboard.press('?')
+    const help = e2e.page.getByTestId('help-overlay')
     await help.waitFor()
     await expect(help.textContent()).resolves.toMatch(/Keyboard shortcuts/)
     await expect(help.textContent()).resolves.toMatch(/Stop a running question/)
-    await shot('a08-help')
-    await page.keyboard.press('Escape')
+    await e2e.shot('a08-help')
+    await e2e.page.keyboard.press('Escape')
     await help.waitFor({ state: 'detached' })
     // F1 works from inside the editor too (Monaco would otherwise open its command palette).
-    await page.locator('[data-testid="sql-editor"] .view-lines').click()
-    await page.keyboard.press('F1')
+    await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.press('F1')
     await help.waitFor()
-    expect(await page.locator('.quick-input-widget:visible').count()).toBe(0)
+    expect(await e2e.page.locator('.quick-input-widget:visible').count()).toBe(0)
     await help.getByTestId('help-close').click()
     await help.waitFor({ state: 'detached' })
     // Typing ? into the question box is just text.
-    await page.getByTestId('ask-input').fill('')
-    await page.getByTestId('ask-input').press('?')
-    await expect(page.getByTestId('ask-input').inputValue()).resolves.toBe('?')
+    await e2e.page.getByTestId('ask-input').fill('')
+    await e2e.page.getByTestId('ask-input').press('?')
+    await expect(e2e.page.getByTestId('ask-input').inputValue()).resolves.toBe('?')
     expect(await help.count()).toBe(0)
   })
 
   it('looks right in the dark theme', async () => {
-    await page.getByTestId('ask-input').fill('Which genre has the most tracks?')
-    await page.getByTestId('ask-input').press('Enter')
-    await page.getByTestId('ask-status').waitFor({ timeout: 60_000 })
-    await page.getByTestId('theme-select').selectOption('dark')
-    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark')
-    await shot('a09-dark-asked')
-    await page.getByTestId('view-history').click()
-    await expect.poll(() => page.getByTestId('history-item').count()).toBe(2)
-    await shot('a10-dark-history')
-    await page.getByTestId('open-models').click()
-    await page.getByTestId('models-drawer').waitFor()
-    await shot('a11-dark-models')
-    await page.getByTestId('models-drawer-close').click()
+    await e2e.page.getByTestId('ask-input').fill('Which genre has the most tracks?')
+    await e2e.page.getByTestId('ask-input').press('Enter')
+    await e2e.page.getByTestId('ask-status').waitFor({ timeout: 60_000 })
+    await e2e.page.getByTestId('theme-select').selectOption('dark')
+    await expect.poll(() => e2e.page.locator('html').getAttribute('data-theme')).toBe('dark')
+    await e2e.shot('a09-dark-asked')
+    await e2e.page.getByTestId('view-history').click()
+    await expect.poll(() => e2e.page.getByTestId('history-item').count()).toBe(2)
+    await e2e.shot('a10-dark-history')
+    await e2e.page.getByTestId('open-models').click()
+    await e2e.page.getByTestId('models-drawer').waitFor()
+    await e2e.shot('a11-dark-models')
+    await e2e.page.getByTestId('models-drawer-close').click()
     await typeAndRun('SELECT g.name, count(*) FROM tracks t JOIN genres g ON g.genre_id = t.genre_id GROUP BY 1')
-    await page.getByTestId('view-chart').click()
-    await page.locator('[data-testid="result-chart"] canvas').waitFor()
-    await shot('a12-dark-chart')
-    await page.getByTestId('view-grid').click()
-    await page.getByTestId('theme-select').selectOption('light')
+    await e2e.page.getByTestId('view-chart').click()
+    await e2e.page.locator('[data-testid="result-chart"] canvas').waitFor()
+    await e2e.shot('a12-dark-chart')
+    await e2e.page.getByTestId('view-grid').click()
+    await e2e.page.getByTestId('theme-select').selectOption('light')
   })
 
   it('keeps its layout in a small window', async () => {
-    await page.setViewportSize({ width: 960, height: 600 })
-    await page.getByTestId('ask-bar').waitFor()
-    const overflow = await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')
+    await e2e.page.setViewportSize({ width: 960, height: 600 })
+    await e2e.page.getByTestId('ask-bar').waitFor()
+    const overflow = await e2e.page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')
     expect(overflow).toEqual([960, 600])
-    await shot('a13-small-window')
+    await e2e.shot('a13-small-window')
   })
 
   it('made no console errors and no request beyond the local host', () => {
-    expect(consoleErrors).toEqual([])
-    expect(foreignRequests).toEqual([])
-    expect(localRequests()).toBeGreaterThan(20)
+    expect(e2e.consoleErrors).toEqual([])
+    expect(e2e.foreignRequests).toEqual([])
+    expect(e2e.localRequests()).toBeGreaterThan(20)
   })
 })

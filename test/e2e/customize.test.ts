@@ -3,58 +3,37 @@
 // example, few training steps), then the run watched live — stages with counts, the loss chart growing step by
 // step — to the before/after report, the adapter activated, and the examples reviewed. No console errors, nothing
 // requested beyond the local host. The tiny model cannot really learn SQL: the test checks the machinery.
-import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { openWatchedPage } from '../helpers/browser'
-import { hasChromium, modelsDir, repoRoot, spiderDb } from '../helpers/paths'
-import { startWebHost, type RunningHost } from '../helpers/webHost'
+import { describe, expect, it } from 'vitest'
+import { setupE2eSession } from '../helpers/e2eSession'
+import { hasChromium, modelsDir, spiderDb } from '../helpers/paths'
 
-const shotsDir = join(repoRoot, 'test-output', 'e2e')
 const MODEL_PATH = join(modelsDir, 'stories260K-f32.gguf')
 const STAGES = ['info', 'questions', 'sql', 'filters', 'dataset', 'train', 'evaluate']
 const MAX_STEPS = 4
 
 describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)', () => {
-  let host: RunningHost
-  let browser: Browser
-  let page: Page
-  let consoleErrors: string[] = []
-  let foreignRequests: string[] = []
-  let localRequests = () => 0
-
-  const shot = (name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`) })
-  const dialog = () => page.getByTestId('customize-dialog')
-
-  beforeAll(async () => {
-    mkdirSync(shotsDir, { recursive: true })
-    host = await startWebHost({ args: ['--no-demo', '--model', MODEL_PATH] })
-    ;({ browser, page, consoleErrors, foreignRequests, localRequests } = await openWatchedPage(host.origin, { viewport: { width: 1360, height: 900 }, colorScheme: 'light' }))
-  }, 90_000)
-
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && page) await shot(`failed-customize-${context.task.name.replace(/\W+/g, '-').slice(0, 60)}`)
+  const e2e = setupE2eSession({
+    failedShotPrefix: 'customize-',
+    host: { args: ['--no-demo', '--model', MODEL_PATH] },
+    context: { viewport: { width: 1360, height: 900 }, colorScheme: 'light' },
+    startTimeoutMs: 90_000,
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await host?.stop()
-    if (host?.dataDir) rmSync(host.dataDir, { recursive: true, force: true })
-  })
+  const dialog = () => e2e.page.getByTestId('customize-dialog')
 
   it('offers Customize only once a database is open, then opens the wizard', async () => {
-    await page.goto(host.url)
-    await page.getByTestId('welcome').waitFor()
-    await expect(page.getByTestId('open-customize').isDisabled()).resolves.toBe(true)
+    await e2e.page.goto(e2e.host.url)
+    await e2e.page.getByTestId('welcome').waitFor()
+    await expect(e2e.page.getByTestId('open-customize').isDisabled()).resolves.toBe(true)
 
-    await page.getByTestId('open-database').click()
-    await page.getByTestId('open-path-input').fill(spiderDb('pets_1'))
-    await page.getByTestId('open-path-submit').click()
-    await page.getByTestId('schema-tree').waitFor()
-    await expect(page.getByTestId('open-models').textContent()).resolves.toMatch(/stories260K-f32\.gguf/)
+    await e2e.page.getByTestId('open-database').click()
+    await e2e.page.getByTestId('open-path-input').fill(spiderDb('pets_1'))
+    await e2e.page.getByTestId('open-path-submit').click()
+    await e2e.page.getByTestId('schema-tree').waitFor()
+    await expect(e2e.page.getByTestId('open-models').textContent()).resolves.toMatch(/stories260K-f32\.gguf/)
 
-    await page.getByTestId('open-customize').click()
+    await e2e.page.getByTestId('open-customize').click()
     await dialog().waitFor()
     await expect(dialog().locator('#customize-title').textContent()).resolves.toMatch(/pets_1/)
     const wizard = dialog().getByTestId('customize-wizard')
@@ -95,12 +74,12 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
     await wizard.getByTestId('customize-kid').uncheck()
     await wizard.getByTestId('customize-kid-alpha-error').waitFor({ state: 'detached' })
     await expect(wizard.getByTestId('customize-start').isEnabled()).resolves.toBe(true)
-    await shot('customize-1-wizard')
+    await e2e.shot('customize-1-wizard')
   })
 
   it('runs: every stage reaches done with counts, and the loss chart grows live', async () => {
     // Record what the run view shows as it changes: stage statuses and the chart's point count.
-    await page.evaluate(`(() => {
+    await e2e.page.evaluate(`(() => {
       window.__seen = { statuses: [], points: [] }
       window.__observer = new MutationObserver(() => {
         for (const el of document.querySelectorAll('[data-testid="customize-stage"]')) {
@@ -121,19 +100,19 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
 
     const chart = run.getByTestId('loss-chart')
     await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 120_000, interval: 100 }).toBeGreaterThan(0)
-    await shot('customize-2-running')
+    await e2e.shot('customize-2-running')
     await expect.poll(() => run.getAttribute('data-state'), { timeout: 150_000, interval: 500 }).toBe('done')
     // A finished run opens on its report.
     await expect.poll(() => run.getByTestId('run-tab-report').getAttribute('aria-selected')).toBe('true')
     await run.getByTestId('customize-report').waitFor()
 
-    const seen = (await page.evaluate('(() => { window.__observer.disconnect(); return window.__seen })()')) as { statuses: string[]; points: number[] }
+    const seen = (await e2e.page.evaluate('(() => { window.__observer.disconnect(); return window.__seen })()')) as { statuses: string[]; points: number[] }
     // The chart was drawn step by step, not once at the end.
     expect(seen.points.filter((n) => n > 0).length).toBeGreaterThan(1)
     expect(seen.statuses).toContain('train:running')
 
     await run.getByTestId('run-tab-progress').click()
-    await shot('customize-3-done-progress')
+    await e2e.shot('customize-3-done-progress')
     for (const stage of STAGES) {
       const row = run.locator(`[data-testid="customize-stage"][data-stage="${stage}"]`)
       await expect(row.getAttribute('data-status')).resolves.toBe('done')
@@ -161,12 +140,12 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
     await expect(decision.textContent()).resolves.toMatch(/adapter/)
     if ((await decision.getAttribute('data-activated')) !== 'true') {
       await expect(decision.textContent()).resolves.toMatch(/not activated automatically/)
-      await shot('customize-4-report')
+      await e2e.shot('customize-4-report')
       await report.getByTestId('activate-adapter').click()
     }
     await report.getByTestId('adapter-active').waitFor()
-    await expect(page.getByTestId('open-models').textContent()).resolves.toMatch(/LoRA/)
-    await shot('customize-5-report-active')
+    await expect(e2e.page.getByTestId('open-models').textContent()).resolves.toMatch(/LoRA/)
+    await e2e.shot('customize-5-report-active')
   })
 
   it('reviews the examples: provenance and verdicts, exclude one, which makes training stale', async () => {
@@ -198,7 +177,7 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
     const row = review.locator(`[data-testid="dataset-example"][data-id="${id}"]`)
     await row.getByTestId('example-toggle-exclude').click()
     await expect.poll(() => row.getAttribute('data-excluded')).toBe('true')
-    await shot('customize-6-examples')
+    await e2e.shot('customize-6-examples')
     // Training no longer matches the data: the run is stopped, and Resume would retrain.
     await expect.poll(() => run.getAttribute('data-state')).toBe('stopped')
     await run.getByTestId('customize-resume').waitFor()
@@ -207,10 +186,10 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
   })
 
   it('reopens a previous run from the list, with its loss curve read back from disk', async () => {
-    await page.keyboard.press('Escape')
+    await e2e.page.keyboard.press('Escape')
     await dialog().waitFor({ state: 'detached' })
-    await page.getByTestId('theme-select').selectOption('dark')
-    await page.getByTestId('open-customize').click()
+    await e2e.page.getByTestId('theme-select').selectOption('dark')
+    await e2e.page.getByTestId('open-customize').click()
     await dialog().waitFor()
     const item = dialog().getByTestId('customize-run-item').first()
     await expect(item.getAttribute('data-state')).resolves.toBe('stopped')
@@ -219,17 +198,17 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
     await run.getByTestId('run-tab-progress').click()
     await run.getByTestId('train-stale').waitFor()
     await expect.poll(async () => Number(await run.getByTestId('loss-chart').getAttribute('data-points'))).toBe(MAX_STEPS)
-    await shot('customize-7-dark-reopened')
+    await e2e.shot('customize-7-dark-reopened')
     await run.getByTestId('run-tab-report').click()
     // Stale after the edit: the report waits for a retrain.
     await run.getByTestId('customize-report-pending').waitFor()
-    await page.keyboard.press('Escape')
+    await e2e.page.keyboard.press('Escape')
     await dialog().waitFor({ state: 'detached' })
-    await page.getByTestId('theme-select').selectOption('light')
+    await e2e.page.getByTestId('theme-select').selectOption('light')
   })
 
   it('resumes the stopped run, cancels it mid-way, and resumes it again to a fresh report', async () => {
-    await page.getByTestId('open-customize').click()
+    await e2e.page.getByTestId('open-customize').click()
     await dialog().waitFor()
     await dialog().getByTestId('customize-run-item').first().click()
     const run = dialog().getByTestId('customize-run')
@@ -245,13 +224,13 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
     await run.getByTestId('customize-report').waitFor()
     await run.getByTestId('run-tab-progress').click()
     await expect.poll(async () => Number(await run.getByTestId('loss-chart').getAttribute('data-points'))).toBe(MAX_STEPS)
-    await page.keyboard.press('Escape')
+    await e2e.page.keyboard.press('Escape')
     await dialog().waitFor({ state: 'detached' })
   }, 200_000)
 
   it('made no console errors and no request beyond the local host', () => {
-    expect(consoleErrors).toEqual([])
-    expect(foreignRequests).toEqual([])
-    expect(localRequests()).toBeGreaterThan(20)
+    expect(e2e.consoleErrors).toEqual([])
+    expect(e2e.foreignRequests).toEqual([])
+    expect(e2e.localRequests()).toBeGreaterThan(20)
   })
 })

@@ -2,35 +2,41 @@
 // in seconds on the tiny stories260K model is applied from the Models panel, exported through the Export dialog
 // (fused + quantized by llama.cpp's quantizer in the train host), and the exported file is loaded as the student.
 // Dropping a database file opens a copy (browser mode has no paths); a dropped non-database gets the core's error.
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { startTraining } from '../../src/main/core/train/job'
-import { openWatchedPage } from '../helpers/browser'
-import { hasChromium, repoRoot, spiderDb, tempDir } from '../helpers/paths'
-import { startWebHost, type RunningHost } from '../helpers/webHost'
+import { setupE2eSession } from '../helpers/e2eSession'
+import { hasChromium, spiderDb, tempDir } from '../helpers/paths'
 import { ensureNativeBuilt } from '../native/helpers/native'
 import { quickConfig, storiesF32 } from '../train/helpers'
 
-const shotsDir = join(repoRoot, 'test-output', 'e2e')
-
 describe.skipIf(!hasChromium)('export dialog and drag-and-drop in Chromium (browser mode)', () => {
-  let host: RunningHost
-  let browser: Browser
-  let page: Page
-  let consoleErrors: string[] = []
-  let foreignRequests: string[] = []
-  let localRequests = () => 0
   let dir: string
   let adapter: string
   let exported: string
 
-  const shot = (name: string) => page.screenshot({ path: join(shotsDir, `export-${name}.png`) })
+  const e2e = setupE2eSession({
+    shotPrefix: 'export-',
+    beforeStart: async () => {
+      ensureNativeBuilt()
+      dir = tempDir('sqlstill-e2e-export-')
+      // a real adapter for stories260K, trained by the core trainer in a few seconds
+      adapter = (await startTraining(quickConfig({ maxSteps: 8 }), join(dir, 'job'))).adapterPath
+      exported = join(dir, 'stories-tuned-Q8_0.gguf')
+    },
+    host: { args: ['--no-demo', '--model', storiesF32] },
+    context: { viewport: { width: 1360, height: 860 }, colorScheme: 'light' },
+    startTimeoutMs: 180_000,
+  })
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
 
   /** Drags files (built from bytes, as a desktop drag would deliver them) over the page and, unless told not to, drops them. */
   async function dropFiles(files: { name: string; bytes: number[] }[], opts: { drop: boolean } = { drop: true }) {
-    await page.evaluate(`(() => {
+    await e2e.page.evaluate(`(() => {
       const files = ${JSON.stringify(files)}
       const dt = new DataTransfer()
       for (const f of files) dt.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: 'application/octet-stream' }))
@@ -41,74 +47,52 @@ describe.skipIf(!hasChromium)('export dialog and drag-and-drop in Chromium (brow
     })()`)
   }
 
-  beforeAll(async () => {
-    mkdirSync(shotsDir, { recursive: true })
-    ensureNativeBuilt()
-    dir = tempDir('sqlstill-e2e-export-')
-    // a real adapter for stories260K, trained by the core trainer in a few seconds
-    adapter = (await startTraining(quickConfig({ maxSteps: 8 }), join(dir, 'job'))).adapterPath
-    exported = join(dir, 'stories-tuned-Q8_0.gguf')
-    host = await startWebHost({ args: ['--no-demo', '--model', storiesF32] })
-    ;({ browser, page, consoleErrors, foreignRequests, localRequests } = await openWatchedPage(host.origin, { viewport: { width: 1360, height: 860 }, colorScheme: 'light' }))
-  }, 180_000)
-
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && page) await shot(`failed-${context.task.name.replace(/\W+/g, '-').slice(0, 60)}`)
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await host?.stop()
-    if (host?.dataDir) rmSync(host.dataDir, { recursive: true, force: true })
-    if (dir) rmSync(dir, { recursive: true, force: true })
-  })
-
   it('dropping a database file opens a copy, and says so', async () => {
-    await page.goto(host.url)
-    await page.locator('[data-testid="app"][data-ready="true"]').waitFor()
+    await e2e.page.goto(e2e.host.url)
+    await e2e.page.locator('[data-testid="app"][data-ready="true"]').waitFor()
     const bytes = [...readFileSync(spiderDb('concert_singer'))]
 
     await dropFiles([{ name: 'concert_singer.sqlite', bytes }], { drop: false })
-    await page.getByTestId('drop-overlay').waitFor()
-    await shot('drop-overlay')
-    await page.evaluate(`(() => {
+    await e2e.page.getByTestId('drop-overlay').waitFor()
+    await e2e.shot('drop-overlay')
+    await e2e.page.evaluate(`(() => {
       const dt = new DataTransfer()
       dt.items.add(new File([''], 'x'))
       document.body.dispatchEvent(new DragEvent('dragleave', { dataTransfer: dt, bubbles: true }))
     })()`)
-    await page.getByTestId('drop-overlay').waitFor({ state: 'detached' })
+    await e2e.page.getByTestId('drop-overlay').waitFor({ state: 'detached' })
 
     await dropFiles([{ name: 'concert_singer.sqlite', bytes }])
-    const notice = page.locator('[data-testid="drop-notice"][data-kind="copied"]')
+    const notice = e2e.page.locator('[data-testid="drop-notice"][data-kind="copied"]')
     await notice.waitFor()
     await expect(notice.textContent()).resolves.toMatch(/Opened a copy of concert_singer\.sqlite/)
-    const copyPath = (await page.getByTestId('drop-copy-path').textContent())!
-    expect(copyPath.startsWith(join(host.dataDir, 'imported') + '/')).toBe(true)
+    const copyPath = (await e2e.page.getByTestId('drop-copy-path').textContent())!
+    expect(copyPath.startsWith(join(e2e.host.dataDir, 'imported') + '/')).toBe(true)
     expect(readFileSync(copyPath).equals(readFileSync(spiderDb('concert_singer')))).toBe(true)
     // the copy is the active database: a tab named after the file, its schema shown
-    await page.locator('[data-testid="db-tab"][data-db-name="concert_singer.sqlite"]').waitFor()
-    await page.getByTestId('schema-tree').waitFor()
-    await expect(page.getByTestId('schema-tree').textContent()).resolves.toMatch(/singer/)
-    await shot('drop-copied')
-    await page.getByTestId('drop-notice-dismiss').click()
+    await e2e.page.locator('[data-testid="db-tab"][data-db-name="concert_singer.sqlite"]').waitFor()
+    await e2e.page.getByTestId('schema-tree').waitFor()
+    await expect(e2e.page.getByTestId('schema-tree').textContent()).resolves.toMatch(/singer/)
+    await e2e.shot('drop-copied')
+    await e2e.page.getByTestId('drop-notice-dismiss').click()
   })
 
   it('dropping a file that is not a database shows the core’s error and opens nothing', async () => {
-    const tabsBefore = await page.getByTestId('db-tab').count()
+    const tabsBefore = await e2e.page.getByTestId('db-tab').count()
     await dropFiles([{ name: 'notes.txt', bytes: [...Buffer.from('these are not the tables you are looking for\n'.repeat(40))] }])
-    const notice = page.locator('[data-testid="drop-notice"][data-kind="error"]')
+    const notice = e2e.page.locator('[data-testid="drop-notice"][data-kind="error"]')
     await notice.waitFor()
     await expect(notice.getByTestId('error-code').textContent()).resolves.toBe('NOT_A_DATABASE')
     await expect(notice.textContent()).resolves.toMatch(/Could not open notes\.txt/)
-    expect(await page.getByTestId('db-tab').count()).toBe(tabsBefore)
-    await shot('drop-error')
+    expect(await e2e.page.getByTestId('db-tab').count()).toBe(tabsBefore)
+    await e2e.shot('drop-error')
     await notice.getByRole('button', { name: 'Dismiss error' }).click()
     await notice.waitFor({ state: 'detached' })
   })
 
   it('applies the adapter and exports it with progress to a file that loads as the student', async () => {
-    await page.getByTestId('open-models').click()
-    const drawer = page.getByTestId('models-drawer')
+    await e2e.page.getByTestId('open-models').click()
+    const drawer = e2e.page.getByTestId('models-drawer')
     await drawer.getByTestId('loaded-model').waitFor()
     await drawer.getByTestId('adapter-path').fill(adapter)
     await drawer.getByTestId('adapter-apply').click()
@@ -116,7 +100,7 @@ describe.skipIf(!hasChromium)('export dialog and drag-and-drop in Chromium (brow
     await drawer.getByTestId('loaded-adapter-export').click()
     await drawer.waitFor({ state: 'detached' })
 
-    const dialog = page.getByTestId('export-dialog')
+    const dialog = e2e.page.getByTestId('export-dialog')
     await dialog.waitFor()
     // defaults: the loaded student, the active adapter, a file beside the adapter named after both
     await expect(dialog.getByTestId('export-base').inputValue()).resolves.toBe(storiesF32)
@@ -126,10 +110,10 @@ describe.skipIf(!hasChromium)('export dialog and drag-and-drop in Chromium (brow
     await expect(dialog.getByTestId('export-out').inputValue()).resolves.toMatch(/-Q8_0\.gguf$/)
     await expect(dialog.getByTestId('export-type-note').textContent()).resolves.toMatch(/8-bit/)
     await dialog.getByTestId('export-out').fill(exported)
-    await shot('dialog')
+    await e2e.shot('dialog')
 
     // record what the progress area shows while the export runs (it is quick on a 260K model)
-    await page.evaluate(`(() => {
+    await e2e.page.evaluate(`(() => {
       window.__stages = []
       window.__exportObserver = new MutationObserver(() => {
         const el = document.querySelector('[data-testid="export-stage"]')
@@ -140,7 +124,7 @@ describe.skipIf(!hasChromium)('export dialog and drag-and-drop in Chromium (brow
     await dialog.getByTestId('export-submit').click()
     const result = dialog.getByTestId('export-result')
     await result.waitFor({ timeout: 120_000 })
-    const stages = (await page.evaluate('(() => { window.__exportObserver.disconnect(); return window.__stages })()')) as string[]
+    const stages = (await e2e.page.evaluate('(() => { window.__exportObserver.disconnect(); return window.__stages })()')) as string[]
     expect(stages.length).toBeGreaterThan(0)
     console.log(`[export e2e] stages shown: ${JSON.stringify(stages)}`)
 
@@ -154,30 +138,30 @@ describe.skipIf(!hasChromium)('export dialog and drag-and-drop in Chromium (brow
     expect(Math.abs(shownBytes - size) / size).toBeLessThan(0.06)
     await expect(result.textContent()).resolves.toMatch(/Q8_0/)
     await expect(result.textContent()).resolves.toMatch(/verified/)
-    await shot('result')
+    await e2e.shot('result')
 
     await result.getByTestId('export-load').click()
     await result.getByTestId('export-loaded').waitFor({ timeout: 60_000 })
-    await expect(page.getByTestId('open-models').textContent()).resolves.toMatch(/stories-tuned-Q8_0\.gguf/)
+    await expect(e2e.page.getByTestId('open-models').textContent()).resolves.toMatch(/stories-tuned-Q8_0\.gguf/)
     await dialog.getByTestId('export-close').click()
     await dialog.waitFor({ state: 'detached' })
 
     // the Models panel agrees: the exported file is the loaded student, with no adapter on top
-    await page.getByTestId('open-models').click()
-    const loaded = page.getByTestId('models-drawer').getByTestId('loaded-model')
+    await e2e.page.getByTestId('open-models').click()
+    const loaded = e2e.page.getByTestId('models-drawer').getByTestId('loaded-model')
     await loaded.waitFor()
     await expect(loaded.textContent()).resolves.toMatch(/stories-tuned-Q8_0\.gguf/)
     await expect(loaded.textContent()).resolves.toMatch(/Q8_0/)
     await expect(loaded.textContent()).resolves.toMatch(/Adapter:\s*none/)
-    await shot('loaded')
+    await e2e.shot('loaded')
   })
 
   it('a file that is not an adapter is refused clearly, and an existing output is flagged', async () => {
-    const drawer = page.getByTestId('models-drawer')
+    const drawer = e2e.page.getByTestId('models-drawer')
     // the base model is no LoRA adapter
     await drawer.getByTestId('adapter-path').fill(storiesF32)
     await drawer.getByTestId('adapter-export').click()
-    const dialog = page.getByTestId('export-dialog')
+    const dialog = e2e.page.getByTestId('export-dialog')
     await dialog.waitFor()
     await expect(dialog.getByTestId('export-adapter').inputValue()).resolves.toBe(storiesF32)
     await expect(dialog.getByTestId('export-base').inputValue()).resolves.toBe(exported)
@@ -197,16 +181,16 @@ describe.skipIf(!hasChromium)('export dialog and drag-and-drop in Chromium (brow
     await expect(error.getByTestId('error-code').textContent()).resolves.toBe('NOT_A_MODEL')
     await expect(error.getByTestId('error-message').textContent()).resolves.toMatch(/not a LoRA adapter/)
     expect(() => statSync(join(dir, 'never-written.gguf'))).toThrow()
-    await page.emulateMedia({ colorScheme: 'dark' })
-    await shot('error-dark')
-    await page.emulateMedia({ colorScheme: 'light' })
-    await page.keyboard.press('Escape')
+    await e2e.page.emulateMedia({ colorScheme: 'dark' })
+    await e2e.shot('error-dark')
+    await e2e.page.emulateMedia({ colorScheme: 'light' })
+    await e2e.page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'detached' })
   })
 
   it('had no console errors and made no request beyond the local host', () => {
-    expect(consoleErrors).toEqual([])
-    expect(foreignRequests).toEqual([])
-    expect(localRequests()).toBeGreaterThan(10)
+    expect(e2e.consoleErrors).toEqual([])
+    expect(e2e.foreignRequests).toEqual([])
+    expect(e2e.localRequests()).toBeGreaterThan(10)
   })
 })

@@ -6,19 +6,15 @@
 // SQL and fails as a syntax error) — the test checks that the UI shows exactly that, honestly.
 // A second part configures an OpenAI-compatible teacher: a scripted HTTP server in this test process that always
 // answers one fixed query, so "Same result" / "Different results" with highlighted rows can be checked exactly.
-import { mkdirSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { HistoryItem } from '../../src/shared/ask'
 import type { DatabaseInfo } from '../../src/shared/api'
-import { openWatchedPage } from '../helpers/browser'
-import { hasChromium, modelsDir, repoRoot } from '../helpers/paths'
-import { startWebHost, type RunningHost } from '../helpers/webHost'
+import { setupE2eSession } from '../helpers/e2eSession'
+import { hasChromium, modelsDir } from '../helpers/paths'
 
-const shotsDir = join(repoRoot, 'test-output', 'e2e')
 const STUDENT = join(modelsDir, 'stories260K-f32.gguf')
 const TEACHER = join(modelsDir, 'stories260K-q8_0.gguf')
 const QUESTION = 'Which customers spent the most?'
@@ -29,26 +25,28 @@ const REFUSED_QUESTION = 'Which playlists are the longest?'
 const normalize = (text: string | null) => (text ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim()
 
 describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () => {
-  let host: RunningHost
   let scripted: Server
   let scriptedUrl = ''
   let scriptedRequests = 0
-  let browser: Browser
-  let page: Page
-  let consoleErrors: string[] = []
-  let foreignRequests: string[] = []
-  let localRequests = () => 0
 
-  const shot = (name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`) })
-  const dialog = () => page.getByTestId('teacher-diff')
+  const e2e = setupE2eSession({
+    failedShotPrefix: 'teacher-',
+    beforeStart: startScriptedTeacher,
+    host: { args: ['--model', STUDENT] },
+    context: { viewport: { width: 1360, height: 900 }, colorScheme: 'light' },
+  })
+
+  afterAll(() => new Promise<void>((resolve) => (scripted ? scripted.close(() => resolve()) : resolve())))
+
+  const dialog = () => e2e.page.getByTestId('teacher-diff')
   const sideText = async (side: 'original' | 'modified') =>
     normalize(await dialog().locator(`[data-testid="teacher-diff-editor"] .editor.${side} .view-lines`).textContent())
 
   /** The core's own answer, over the same HTTP API the page uses (the test holds the token). */
   async function call<T>(method: string, arg: unknown): Promise<T> {
-    const response = await fetch(`${host.origin}/api/invoke/${method}`, {
+    const response = await fetch(`${e2e.host.origin}/api/invoke/${method}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${host.token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${e2e.host.token}` },
       body: JSON.stringify(arg ?? null),
     })
     const body = (await response.json()) as { ok: boolean; value: T; error?: unknown }
@@ -63,21 +61,20 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
   /** Replaces the student side of the diff editor as a user would, then compares with Ctrl+Enter. */
   async function typeStudentSql(sql: string) {
     await dialog().locator('[data-testid="teacher-diff-editor"] .editor.original .view-lines').click()
-    await page.keyboard.press('ControlOrMeta+A')
-    await page.keyboard.press('Delete')
-    await page.keyboard.type(sql)
-    await page.keyboard.press('ControlOrMeta+Enter')
+    await e2e.page.keyboard.press('ControlOrMeta+A')
+    await e2e.page.keyboard.press('Delete')
+    await e2e.page.keyboard.type(sql)
+    await e2e.page.keyboard.press('ControlOrMeta+Enter')
     await expect.poll(() => dialog().getByTestId('compare-student').getAttribute('data-status')).not.toBe('loading')
   }
 
   async function askStudent(question: string) {
-    await page.getByTestId('ask-input').fill(question)
-    await page.getByTestId('ask-input').press('Enter')
-    await page.getByTestId('ask-status').waitFor({ timeout: 60_000 })
+    await e2e.page.getByTestId('ask-input').fill(question)
+    await e2e.page.getByTestId('ask-input').press('Enter')
+    await e2e.page.getByTestId('ask-status').waitFor({ timeout: 60_000 })
   }
 
-  beforeAll(async () => {
-    mkdirSync(shotsDir, { recursive: true })
+  async function startScriptedTeacher() {
     // A scripted OpenAI-compatible server: lists one model and answers every chat completion with SCRIPTED_SQL.
     scripted = createServer((req, res) => {
       scriptedRequests++
@@ -109,35 +106,18 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     })
     await new Promise<void>((resolve) => scripted.listen(0, '127.0.0.1', resolve))
     scriptedUrl = `http://127.0.0.1:${(scripted.address() as AddressInfo).port}/v1`
-
-    host = await startWebHost({ args: ['--model', STUDENT] })
-    ;({ browser, page, consoleErrors, foreignRequests, localRequests } = await openWatchedPage(host.origin, {
-      viewport: { width: 1360, height: 900 },
-      colorScheme: 'light',
-    }))
-  })
-
-  afterEach(async (context) => {
-    if (context.task.result?.state === 'fail' && page) await shot(`failed-teacher-${context.task.name.replace(/\W+/g, '-').slice(0, 60)}`)
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await host?.stop()
-    if (host?.dataDir) rmSync(host.dataDir, { recursive: true, force: true })
-    await new Promise((resolve) => scripted?.close(resolve))
-  })
+  }
 
   it('configures a local GGUF teacher from the top bar, with field errors and a connection test', async () => {
-    await page.goto(host.url)
-    await page.getByTestId('schema-tree').waitFor()
-    await expect.poll(() => page.getByTestId('open-models').textContent()).toMatch(/stories260K-f32\.gguf/)
-    await expect(page.getByTestId('open-teacher-name').textContent()).resolves.toBe('No teacher')
+    await e2e.page.goto(e2e.host.url)
+    await e2e.page.getByTestId('schema-tree').waitFor()
+    await expect.poll(() => e2e.page.getByTestId('open-models').textContent()).toMatch(/stories260K-f32\.gguf/)
+    await expect(e2e.page.getByTestId('open-teacher-name').textContent()).resolves.toBe('No teacher')
     // Before any answer there is nothing to compare.
-    await expect(page.getByTestId('ask-teacher').isDisabled()).resolves.toBe(true)
+    await expect(e2e.page.getByTestId('ask-teacher').isDisabled()).resolves.toBe(true)
 
-    await page.getByTestId('open-teacher').click()
-    const config = page.getByTestId('teacher-dialog')
+    await e2e.page.getByTestId('open-teacher').click()
+    const config = e2e.page.getByTestId('teacher-dialog')
     await config.waitFor()
     await expect(config.getByTestId('teacher-current').textContent()).resolves.toMatch(/Current teacher: none/)
     // An empty path is a field error; nothing is sent.
@@ -155,10 +135,10 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await expect.poll(() => result.getAttribute('data-ok'), { timeout: 60_000 }).toBe('true')
     await expect(result.textContent()).resolves.toMatch(/Loaded local GGUF teacher stories260K-q8_0\.gguf/)
     await expect(config.getByTestId('teacher-current').textContent()).resolves.toMatch(/local model stories260K-q8_0\.gguf/)
-    await shot('teacher-01-config')
+    await e2e.shot('teacher-01-config')
     await config.getByTestId('teacher-dialog-close').click()
     await config.waitFor({ state: 'detached' })
-    await expect(page.getByTestId('open-teacher-name').textContent()).resolves.toBe('stories260K-q8_0.gguf')
+    await expect(e2e.page.getByTestId('open-teacher-name').textContent()).resolves.toBe('stories260K-q8_0.gguf')
     await expect(call('teacher.get', null)).resolves.toEqual({ kind: 'local', modelPath: TEACHER })
   })
 
@@ -167,7 +147,7 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     const student = (await history())[0]!
     expect(student.question).toBe(QUESTION)
 
-    await page.getByTestId('ask-teacher').click()
+    await e2e.page.getByTestId('ask-teacher').click()
     await dialog().waitFor()
     await expect(dialog().getByTestId('teacher-diff-question').textContent()).resolves.toBe(QUESTION)
     await dialog().getByTestId('teacher-asking').waitFor({ state: 'detached', timeout: 60_000 })
@@ -187,7 +167,7 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     // The diff editor marks the two sides as different.
     const marks = ['line-insert', 'char-insert', 'line-delete', 'char-delete'].map((c) => `[data-testid="teacher-diff-editor"] .${c}`).join(', ')
     await expect.poll(() => dialog().locator(marks).count()).toBeGreaterThan(0)
-    await shot('teacher-02-diff-tiny-models')
+    await e2e.shot('teacher-02-diff-tiny-models')
 
     // The student's side is editable: a real query runs there, while the teacher's still fails.
     await typeStudentSql('SELECT first_name, last_name FROM customers LIMIT 3')
@@ -195,7 +175,7 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await expect(dialog().getByTestId('compare-student').getByTestId('compare-row').count()).resolves.toBe(3)
     await expect(dialog().getByTestId('teacher-verdict-detail').textContent()).resolves.toMatch(/^The teacher’s SQL failed: near ".*": syntax error/)
     await dialog().getByText('edited', { exact: true }).waitFor()
-    await shot('teacher-03-student-edited')
+    await e2e.shot('teacher-03-student-edited')
 
     // "Teacher is right": the student's answer is marked wrong, corrected with the teacher's SQL (a FixIt example).
     await dialog().getByTestId('mark-teacher-right').click()
@@ -203,7 +183,7 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await saved.waitFor()
     await expect(saved.getAttribute('data-verdict')).resolves.toBe('wrong')
     await expect(saved.textContent()).resolves.toMatch(/FixIt example for the next customization/)
-    await shot('teacher-04-marked-fixit')
+    await e2e.shot('teacher-04-marked-fixit')
 
     const marked = (await history()).find((i) => i.id === student.id)!
     expect(marked.feedback?.verdict).toBe('wrong')
@@ -212,18 +192,18 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     // The History view shows it, corrected with the teacher's SQL.
     await saved.getByTestId('teacher-show-history').click()
     await dialog().waitFor({ state: 'detached' })
-    await page.getByTestId('history-panel').waitFor()
-    const item = page.getByTestId('history-item').first()
+    await e2e.page.getByTestId('history-panel').waitFor()
+    const item = e2e.page.getByTestId('history-item').first()
     await expect.poll(() => item.getAttribute('data-verdict')).toBe('wrong')
     await expect(item.getByTestId('history-verdict').textContent()).resolves.toMatch(/wrong · corrected/)
     await expect(item.locator('.history-item__sql').textContent()).resolves.toBe(marked.feedback!.correctedSql)
-    await shot('teacher-05-history')
-    await page.getByTestId('view-grid').click()
+    await e2e.shot('teacher-05-history')
+    await e2e.page.getByTestId('view-grid').click()
   })
 
   it('compares with an OpenAI-compatible teacher: different rows highlighted, then the same result, then an edited FixIt', async () => {
-    await page.getByTestId('open-teacher').click()
-    const config = page.getByTestId('teacher-dialog')
+    await e2e.page.getByTestId('open-teacher').click()
+    const config = e2e.page.getByTestId('teacher-dialog')
     await config.waitFor()
     await config.getByTestId('teacher-kind-openai').check()
     await config.getByTestId('teacher-baseUrl').fill('ftp://nowhere')
@@ -243,13 +223,13 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await config.getByTestId('error-code').waitFor()
     await expect(config.getByTestId('error-code').textContent()).resolves.toBe('UNSUPPORTED')
     await expect(config.getByTestId('teacher-api-key').inputValue()).resolves.toBe('sk-test-not-a-real-key')
-    await shot('teacher-06-config-openai')
+    await e2e.shot('teacher-06-config-openai')
     await config.getByTestId('teacher-dialog-close').click()
     await config.waitFor({ state: 'detached' })
-    await expect(page.getByTestId('open-teacher-name').textContent()).resolves.toBe(SCRIPTED_MODEL)
+    await expect(e2e.page.getByTestId('open-teacher-name').textContent()).resolves.toBe(SCRIPTED_MODEL)
 
     // "always": the next answer opens the diff by itself.
-    await page.getByTestId('ask-teacher-always').check()
+    await e2e.page.getByTestId('ask-teacher-always').check()
     await askStudent('Which genres have an id up to six?')
     await dialog().waitFor()
     await expect.poll(() => sideText('modified')).toBe(SCRIPTED_SQL)
@@ -268,7 +248,7 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await expect(differing('teacher').count()).resolves.toBe(1)
     await expect(differing('student').locator('td').nth(2).textContent()).resolves.toBe('7')
     await expect(differing('teacher').locator('td').nth(3).textContent()).resolves.toBe('1')
-    await shot('teacher-07-different')
+    await e2e.shot('teacher-07-different')
     await dialog().getByTestId('compare-only-differing').check()
     await expect(studentRows.count()).resolves.toBe(1)
     await dialog().getByTestId('compare-only-differing').uncheck()
@@ -278,7 +258,7 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await expect.poll(() => dialog().getByTestId('teacher-verdict').getAttribute('data-verdict')).toBe('same')
     await expect(dialog().getByTestId('teacher-verdict-label').textContent()).resolves.toMatch(/Same result/)
     await expect(dialog().locator('[data-differs="true"]').count()).resolves.toBe(0)
-    await shot('teacher-08-same')
+    await e2e.shot('teacher-08-same')
 
     // The edited SQL as the correct answer.
     await dialog().getByTestId('mark-edited').click()
@@ -293,21 +273,21 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
   })
 
   it('looks right in the dark theme and in a small window', async () => {
-    await page.getByTestId('theme-select').selectOption('dark')
-    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark')
-    await page.getByTestId('ask-teacher').click()
+    await e2e.page.getByTestId('theme-select').selectOption('dark')
+    await expect.poll(() => e2e.page.locator('html').getAttribute('data-theme')).toBe('dark')
+    await e2e.page.getByTestId('ask-teacher').click()
     await dialog().waitFor()
     await expect.poll(() => dialog().getByTestId('teacher-verdict').getAttribute('data-verdict')).not.toBe('pending')
     await expect.poll(() => dialog().locator('[data-testid="teacher-diff-editor"] .line-delete, [data-testid="teacher-diff-editor"] .line-insert').count()).toBeGreaterThan(0)
-    await shot('teacher-09-dark')
-    await page.setViewportSize({ width: 960, height: 600 })
-    await shot('teacher-10-small')
+    await e2e.shot('teacher-09-dark')
+    await e2e.page.setViewportSize({ width: 960, height: 600 })
+    await e2e.shot('teacher-10-small')
     await dialog().getByTestId('teacher-diff-close').click()
     await dialog().waitFor({ state: 'detached' })
-    const overflow = await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')
+    const overflow = await e2e.page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')
     expect(overflow).toEqual([960, 600])
-    await page.getByTestId('theme-select').selectOption('light')
-    await page.setViewportSize({ width: 1360, height: 900 })
+    await e2e.page.getByTestId('theme-select').selectOption('light')
+    await e2e.page.setViewportSize({ width: 1360, height: 900 })
   })
 
   it('says so when the teacher refuses to answer', async () => {
@@ -320,19 +300,19 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await expect(dialog().getByTestId('teacher-verdict').getAttribute('data-verdict')).resolves.toBe('cannot')
     await expect(dialog().getByTestId('mark-teacher-right').isDisabled()).resolves.toBe(true)
     await expect.poll(() => sideText('modified')).toBe('-- The teacher did not answer.')
-    await shot('teacher-11-refused')
+    await e2e.shot('teacher-11-refused')
     await dialog().getByTestId('teacher-diff-close').click()
     await dialog().waitFor({ state: 'detached' })
     // The "always" preference survives a reload (it is kept in this browser's storage).
-    await page.reload()
-    await page.getByTestId('ask-input').waitFor()
-    await expect(page.getByTestId('ask-teacher-always').isChecked()).resolves.toBe(true)
-    await page.getByTestId('ask-teacher-always').uncheck()
+    await e2e.page.reload()
+    await e2e.page.getByTestId('ask-input').waitFor()
+    await expect(e2e.page.getByTestId('ask-teacher-always').isChecked()).resolves.toBe(true)
+    await e2e.page.getByTestId('ask-teacher-always').uncheck()
   })
 
   it('made no console errors and no request beyond the local host', () => {
-    expect(consoleErrors).toEqual([])
-    expect(foreignRequests).toEqual([])
-    expect(localRequests()).toBeGreaterThan(20)
+    expect(e2e.consoleErrors).toEqual([])
+    expect(e2e.foreignRequests).toEqual([])
+    expect(e2e.localRequests()).toBeGreaterThan(20)
   })
 })

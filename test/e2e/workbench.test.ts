@@ -2,37 +2,36 @@
 // Chromium as a user would (clicks and real typing into Monaco), checked for console errors and for any
 // network request that leaves the local host.
 import Database from 'better-sqlite3'
-import { mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { openWatchedPage } from '../helpers/browser'
-import { hasChromium, repoRoot, tempDir } from '../helpers/paths'
-import { startWebHost, type RunningHost } from '../helpers/webHost'
-
-const shotsDir = join(repoRoot, 'test-output', 'e2e')
+import { afterAll, describe, expect, it } from 'vitest'
+import { setupE2eSession } from '../helpers/e2eSession'
+import { hasChromium, tempDir } from '../helpers/paths'
 
 describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => {
-  let host: RunningHost
-  let browser: Browser
-  let page: Page
   let wideDbDir: string
   let wideDbPath: string
-  let consoleErrors: string[] = []
-  let foreignRequests: string[] = []
-  let localRequests = () => 0
 
-  const shot = (name: string) => page.screenshot({ path: join(shotsDir, `${name}.png`) })
+  const e2e = setupE2eSession({
+    beforeStart: buildWideDb,
+    host: { args: ['--no-demo'] },
+    context: { viewport: { width: 1360, height: 820 }, colorScheme: 'light', acceptDownloads: true },
+    prepare: (context, host) => context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin }),
+  })
+
+  afterAll(() => {
+    if (wideDbDir) rmSync(wideDbDir, { recursive: true, force: true })
+  })
 
   /** Replaces the editor text by typing it, as a user would, then runs it with Ctrl+Enter. */
   async function typeAndRun(sql: string, options: { settle?: boolean } = {}) {
-    await page.locator('[data-testid="sql-editor"] .view-lines').click()
-    await page.keyboard.press('ControlOrMeta+A')
-    await page.keyboard.press('Delete')
-    await page.keyboard.type(sql)
+    await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.press('ControlOrMeta+A')
+    await e2e.page.keyboard.press('Delete')
+    await e2e.page.keyboard.type(sql)
     // Close any suggestion widget so the chord reaches the editor's run command, not the widget.
-    await page.keyboard.press('Escape')
-    await runAndWait(() => page.keyboard.press('ControlOrMeta+Enter'), options)
+    await e2e.page.keyboard.press('Escape')
+    await runAndWait(() => e2e.page.keyboard.press('ControlOrMeta+Enter'), options)
   }
 
   /**
@@ -40,14 +39,13 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
    * "a grid is visible" is not proof of a new result: the results pane counts finished runs instead.
    */
   async function runAndWait(start: () => Promise<void>, { settle = true } = {}) {
-    const results = page.getByTestId('results')
+    const results = e2e.page.getByTestId('results')
     const before = Number(await results.getAttribute('data-settled'))
     await start()
     if (settle) await expect.poll(async () => Number(await results.getAttribute('data-settled'))).toBeGreaterThan(before)
   }
 
-  beforeAll(async () => {
-    mkdirSync(shotsDir, { recursive: true })
+  function buildWideDb() {
     // A 500-table schema: the tree must stay small in the DOM however many tables there are.
     wideDbDir = tempDir('sqlstill-e2e-')
     wideDbPath = join(wideDbDir, 'five-hundred.sqlite')
@@ -59,140 +57,127 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     }
     wide.exec('COMMIT')
     wide.close()
-    host = await startWebHost({ args: ['--no-demo'] })
-    ;({ browser, page, consoleErrors, foreignRequests, localRequests } = await openWatchedPage(host.origin, { viewport: { width: 1360, height: 820 }, colorScheme: 'light', acceptDownloads: true }, (context) => context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin })))
-  })
-
-  afterEach(async (context) => {
-    // A picture of the screen at the moment a step failed is worth more than the locator's timeout text.
-    if (context.task.result?.state === 'fail' && page) await shot(`failed-${context.task.name.replace(/\W+/g, '-').slice(0, 60)}`)
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await host?.stop()
-    for (const dir of [wideDbDir, host?.dataDir]) if (dir) rmSync(dir, { recursive: true, force: true })
-  })
+  }
 
   it('shows the welcome panel with nothing open', async () => {
-    await page.goto(host.url)
+    await e2e.page.goto(e2e.host.url)
     // The token link is traded for a cookie and a clean URL.
-    expect(new URL(page.url()).searchParams.has('token')).toBe(false)
-    await page.getByTestId('welcome').waitFor()
-    await expect(page.getByTestId('open-demo').isVisible()).resolves.toBe(true)
-    await shot('01-welcome')
+    expect(new URL(e2e.page.url()).searchParams.has('token')).toBe(false)
+    await e2e.page.getByTestId('welcome').waitFor()
+    await expect(e2e.page.getByTestId('open-demo').isVisible()).resolves.toBe(true)
+    await e2e.shot('01-welcome')
   })
 
   it('opens the demo database in one click and shows its schema', async () => {
-    await page.getByTestId('open-demo').click()
-    await page.getByTestId('schema-tree').waitFor()
-    const tables = await page.getByTestId('schema-table').evaluateAll((els) => els.map((e) => e.getAttribute('data-table')))
+    await e2e.page.getByTestId('open-demo').click()
+    await e2e.page.getByTestId('schema-tree').waitFor()
+    const tables = await e2e.page.getByTestId('schema-table').evaluateAll((els) => els.map((e) => e.getAttribute('data-table')))
     for (const name of ['albums', 'artists', 'customers', 'invoices', 'tracks']) expect(tables).toContain(name)
-    await expect(page.getByTestId('db-tab').first().getAttribute('data-db-name')).resolves.toMatch(/demo/)
-    await expect(page.getByTestId('welcome').count()).resolves.toBe(0)
+    await expect(e2e.page.getByTestId('db-tab').first().getAttribute('data-db-name')).resolves.toMatch(/demo/)
+    await expect(e2e.page.getByTestId('welcome').count()).resolves.toBe(0)
 
     // Columns with key badges; a foreign key jumps to (and highlights) the referenced table.
-    await page.locator('[data-table="tracks"] [data-testid="schema-table-toggle"]').click()
-    await page.locator('[data-testid="schema-column"][data-column="track_id"]').waitFor()
+    await e2e.page.locator('[data-table="tracks"] [data-testid="schema-table-toggle"]').click()
+    await e2e.page.locator('[data-testid="schema-column"][data-column="track_id"]').waitFor()
     // Sample values ride along in the column's tooltip.
-    await expect(page.locator('[data-testid="schema-column"][data-column="name"]').first().getAttribute('title')).resolves.toMatch(/samples: \S/)
-    expect(await page.locator('[data-testid="schema-column"][data-column="track_id"] .key-badge--pk').count()).toBe(1)
-    const fkLink = page.locator('[data-testid="schema-column"][data-column="album_id"] [data-testid="schema-fk-link"]')
+    await expect(e2e.page.locator('[data-testid="schema-column"][data-column="name"]').first().getAttribute('title')).resolves.toMatch(/samples: \S/)
+    expect(await e2e.page.locator('[data-testid="schema-column"][data-column="track_id"] .key-badge--pk').count()).toBe(1)
+    const fkLink = e2e.page.locator('[data-testid="schema-column"][data-column="album_id"] [data-testid="schema-fk-link"]')
     await expect(fkLink.textContent()).resolves.toContain('albums')
     await fkLink.click()
-    await page.locator('[data-table="albums"].tree-row--highlight').waitFor()
-    await page.locator('[data-testid="schema-column"][data-column="title"]').first().waitFor()
+    await e2e.page.locator('[data-table="albums"].tree-row--highlight').waitFor()
+    await e2e.page.locator('[data-testid="schema-column"][data-column="title"]').first().waitFor()
 
     // The filter narrows the tree.
-    await page.getByTestId('schema-filter').fill('invoice')
-    const filtered = await page.getByTestId('schema-table').evaluateAll((els) => els.map((e) => e.getAttribute('data-table')))
+    await e2e.page.getByTestId('schema-filter').fill('invoice')
+    const filtered = await e2e.page.getByTestId('schema-table').evaluateAll((els) => els.map((e) => e.getAttribute('data-table')))
     expect(filtered.sort()).toEqual(['invoice_items', 'invoices'])
-    await page.getByTestId('schema-filter').fill('')
-    await shot('02-schema')
+    await e2e.page.getByTestId('schema-filter').fill('')
+    await e2e.shot('02-schema')
   })
 
   it('runs a typed query with Ctrl+Enter and shows the rows', async () => {
     await typeAndRun('SELECT artist_id, name FROM artists ORDER BY artist_id LIMIT 25')
-    await page.getByTestId('result-grid').waitFor()
-    await expect(page.getByTestId('result-status').textContent()).resolves.toMatch(/^25 rows · /)
-    expect(await page.getByTestId('grid-header').allTextContents()).toEqual(['artist_id', 'name'])
-    const firstRow = await page.getByTestId('grid-row').first().textContent()
+    await e2e.page.getByTestId('result-grid').waitFor()
+    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^25 rows · /)
+    expect(await e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['artist_id', 'name'])
+    const firstRow = await e2e.page.getByTestId('grid-row').first().textContent()
     expect(firstRow).toMatch(/^11/) // row number 1, artist_id 1
-    expect(await page.getByTestId('result-truncated').count()).toBe(0)
+    expect(await e2e.page.getByTestId('result-truncated').count()).toBe(0)
 
     // Sorting by a header click reverses the ids.
-    await page.getByTestId('grid-header').first().locator('button').click()
-    await page.getByTestId('grid-header').first().locator('button').click()
-    await expect(page.getByTestId('grid-header').first().getAttribute('aria-sort')).resolves.toBe('descending')
-    await expect(page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).resolves.toBe('25')
+    await e2e.page.getByTestId('grid-header').first().locator('button').click()
+    await e2e.page.getByTestId('grid-header').first().locator('button').click()
+    await expect(e2e.page.getByTestId('grid-header').first().getAttribute('aria-sort')).resolves.toBe('descending')
+    await expect(e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).resolves.toBe('25')
 
     // Columns resize by dragging the header's edge.
-    const header = page.getByTestId('grid-header').nth(1)
+    const header = e2e.page.getByTestId('grid-header').nth(1)
     const before = (await header.boundingBox())!
-    await page.mouse.move(before.x + before.width - 1, before.y + before.height / 2)
-    await page.mouse.down()
-    await page.mouse.move(before.x + before.width + 120, before.y + before.height / 2, { steps: 5 })
-    await page.mouse.up()
+    await e2e.page.mouse.move(before.x + before.width - 1, before.y + before.height / 2)
+    await e2e.page.mouse.down()
+    await e2e.page.mouse.move(before.x + before.width + 120, before.y + before.height / 2, { steps: 5 })
+    await e2e.page.mouse.up()
     expect((await header.boundingBox())!.width).toBeGreaterThan(before.width + 100)
-    await shot('03-results')
+    await e2e.shot('03-results')
   })
 
   it('clicking a table puts a SELECT in the editor, and NULLs are marked', async () => {
-    await page.locator('[data-table="customers"] .tree-row__main').click()
-    const text = await page.locator('[data-testid="sql-editor"] .view-lines').textContent()
+    await e2e.page.locator('[data-table="customers"] .tree-row__main').click()
+    const text = await e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()
     expect(text?.replace(/\u00a0/g, ' ')).toContain('SELECT * FROM "customers" LIMIT 100;')
-    await runAndWait(() => page.getByTestId('run-query').click())
-    await expect(page.getByTestId('result-status').textContent()).resolves.toMatch(/^60 rows/)
+    await runAndWait(() => e2e.page.getByTestId('run-query').click())
+    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^60 rows/)
     await typeAndRun("SELECT NULL AS missing, x'00ff' AS bytes, 1 AS one")
-    await page.locator('.cell-null').first().waitFor()
-    await expect(page.locator('.cell-null').first().textContent()).resolves.toBe('NULL')
-    await expect(page.locator('.cell-blob').first().textContent()).resolves.toBe('BLOB (2 bytes)')
+    await e2e.page.locator('.cell-null').first().waitFor()
+    await expect(e2e.page.locator('.cell-null').first().textContent()).resolves.toBe('NULL')
+    await expect(e2e.page.locator('.cell-blob').first().textContent()).resolves.toBe('BLOB (2 bytes)')
     // An empty result still shows its columns, and says so.
     await typeAndRun('SELECT * FROM genres WHERE 0')
-    await page.getByTestId('grid-no-rows').waitFor()
-    await expect(page.getByTestId('result-status').textContent()).resolves.toMatch(/^0 rows/)
-    expect(await page.getByTestId('grid-header').count()).toBeGreaterThan(1)
+    await e2e.page.getByTestId('grid-no-rows').waitFor()
+    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^0 rows/)
+    expect(await e2e.page.getByTestId('grid-header').count()).toBeGreaterThan(1)
   })
 
   it('truncates a 20,000-row result at the row cap and scrolls the virtualized grid', async () => {
     await typeAndRun('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT i, i * i AS sq FROM n')
-    await page.getByTestId('result-truncated').waitFor()
-    await expect(page.getByTestId('result-truncated').textContent()).resolves.toBe('truncated at 10,000 rows')
-    await expect(page.getByTestId('result-status').textContent()).resolves.toMatch(/^10,000 rows · /)
+    await e2e.page.getByTestId('result-truncated').waitFor()
+    await expect(e2e.page.getByTestId('result-truncated').textContent()).resolves.toBe('truncated at 10,000 rows')
+    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^10,000 rows · /)
     // Virtualized: only a screenful of rows is in the DOM.
-    expect(await page.getByTestId('grid-row').count()).toBeLessThan(120)
+    expect(await e2e.page.getByTestId('grid-row').count()).toBeLessThan(120)
 
-    const grid = page.getByTestId('grid-scroll')
+    const grid = e2e.page.getByTestId('grid-scroll')
     await grid.hover()
-    await page.mouse.wheel(0, 3000)
+    await e2e.page.mouse.wheel(0, 3000)
     await expect.poll(() => grid.evaluate((el) => el.scrollTop)).toBeGreaterThan(1000)
     await grid.evaluate((el) => (el.scrollTop = el.scrollHeight))
-    const lastRow = page.locator('[data-testid="grid-row"][aria-rowindex="10001"]')
+    const lastRow = e2e.page.locator('[data-testid="grid-row"][aria-rowindex="10001"]')
     await lastRow.waitFor()
     await expect(lastRow.locator('[role="gridcell"]').first().textContent()).resolves.toBe('10000')
-    expect(await page.getByTestId('grid-row').count()).toBeLessThan(120)
-    await shot('04-truncated-scrolled')
+    expect(await e2e.page.getByTestId('grid-row').count()).toBeLessThan(120)
+    await e2e.shot('04-truncated-scrolled')
   })
 
   it('copies a cell with Ctrl+C and exports CSV and JSON', async () => {
     await typeAndRun("SELECT 'a,b' AS txt, 42 AS n, NULL AS z UNION ALL SELECT 'plain', 7, 1")
-    await expect(page.getByTestId('result-status').textContent()).resolves.toMatch(/^2 rows/)
-    await page.getByTestId('grid-row').first().locator('[role="gridcell"]').nth(1).click()
-    await page.keyboard.press('ControlOrMeta+C')
-    await page.getByTestId('result-notice').waitFor()
+    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^2 rows/)
+    await e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').nth(1).click()
+    await e2e.page.keyboard.press('ControlOrMeta+C')
+    await e2e.page.getByTestId('result-notice').waitFor()
     // Page-side code as a string: this file is type-checked against Node's libs, not the DOM's.
-    await expect(page.evaluate('navigator.clipboard.readText()')).resolves.toBe('42')
+    await expect(e2e.page.evaluate('navigator.clipboard.readText()')).resolves.toBe('42')
 
     // Rows: click a row number, shift-click another, copy both as TSV.
-    await page.getByTestId('grid-row').nth(0).locator('.grid-cell--rownum').click()
-    await page.getByTestId('grid-row').nth(1).locator('.grid-cell--rownum').click({ modifiers: ['Shift'] })
-    await page.keyboard.press('ControlOrMeta+C')
-    await expect.poll(() => page.evaluate('navigator.clipboard.readText()')).toBe('a,b\t42\t\nplain\t7\t1')
+    await e2e.page.getByTestId('grid-row').nth(0).locator('.grid-cell--rownum').click()
+    await e2e.page.getByTestId('grid-row').nth(1).locator('.grid-cell--rownum').click({ modifiers: ['Shift'] })
+    await e2e.page.keyboard.press('ControlOrMeta+C')
+    await expect.poll(() => e2e.page.evaluate('navigator.clipboard.readText()')).toBe('a,b\t42\t\nplain\t7\t1')
 
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()])
+    const [csv] = await Promise.all([e2e.page.waitForEvent('download'), e2e.page.getByTestId('export-csv').click()])
     expect(csv.suggestedFilename()).toBe('query-result.csv')
     expect(readFileSync((await csv.path())!, 'utf8')).toBe('txt,n,z\r\n"a,b",42,\r\nplain,7,1\r\n')
-    const [json] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()])
+    const [json] = await Promise.all([e2e.page.waitForEvent('download'), e2e.page.getByTestId('export-json').click()])
     expect(JSON.parse(readFileSync((await json.path())!, 'utf8'))).toEqual([
       { txt: 'a,b', n: 42, z: null },
       { txt: 'plain', n: 7, z: 1 },
@@ -200,138 +185,138 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
   })
 
   it('suggests table names from the schema while typing', async () => {
-    await page.locator('[data-testid="sql-editor"] .view-lines').click()
-    await page.keyboard.press('ControlOrMeta+A')
-    await page.keyboard.press('Delete')
-    await page.keyboard.type('SELECT * FROM playl')
-    await page.keyboard.press('Control+Space')
-    const widget = page.locator('.suggest-widget')
+    await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.press('ControlOrMeta+A')
+    await e2e.page.keyboard.press('Delete')
+    await e2e.page.keyboard.type('SELECT * FROM playl')
+    await e2e.page.keyboard.press('Control+Space')
+    const widget = e2e.page.locator('.suggest-widget')
     await widget.waitFor()
     await expect(widget.textContent()).resolves.toMatch(/playlist_tracks/)
-    await page.keyboard.press('Escape')
+    await e2e.page.keyboard.press('Escape')
   })
 
   it('cancels a long-running query', async () => {
     await typeAndRun('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n', { settle: false })
-    await page.getByTestId('results-running').waitFor()
+    await e2e.page.getByTestId('results-running').waitFor()
     // The previous answer stays visible, dimmed, while the new query runs.
-    expect(await page.locator('.results-stale [data-testid="result-grid"]').count()).toBe(1)
-    await shot('05-running')
-    await runAndWait(() => page.getByTestId('cancel-query').click())
-    await page.getByTestId('error-panel').waitFor()
-    await expect(page.getByTestId('error-code').textContent()).resolves.toBe('CANCELLED')
-    await expect(page.getByTestId('run-query').isVisible()).resolves.toBe(true)
+    expect(await e2e.page.locator('.results-stale [data-testid="result-grid"]').count()).toBe(1)
+    await e2e.shot('05-running')
+    await runAndWait(() => e2e.page.getByTestId('cancel-query').click())
+    await e2e.page.getByTestId('error-panel').waitFor()
+    await expect(e2e.page.getByTestId('error-code').textContent()).resolves.toBe('CANCELLED')
+    await expect(e2e.page.getByTestId('run-query').isVisible()).resolves.toBe(true)
   })
 
   it('shows the error panel for a failing query', async () => {
     await typeAndRun('SELECT * FROM no_such_table')
-    await page.getByTestId('error-panel').waitFor()
-    await expect(page.getByTestId('error-code').textContent()).resolves.toBe('SQL_ERROR')
-    await expect(page.getByTestId('error-message').textContent()).resolves.toMatch(/no_such_table/)
-    await shot('06-error')
+    await e2e.page.getByTestId('error-panel').waitFor()
+    await expect(e2e.page.getByTestId('error-code').textContent()).resolves.toBe('SQL_ERROR')
+    await expect(e2e.page.getByTestId('error-message').textContent()).resolves.toMatch(/no_such_table/)
+    await e2e.shot('06-error')
   })
 
   it('runs only the selection when there is one', async () => {
     await typeAndRun('SELECT 41 AS x; SELECT 42 AS y')
-    await page.getByTestId('error-panel').waitFor()
-    await expect(page.getByTestId('error-code').textContent()).resolves.toBe('MULTIPLE_STATEMENTS')
-    await page.locator('[data-testid="sql-editor"] .view-lines').click()
-    await page.keyboard.press('End')
-    for (let i = 0; i < 'SELECT 42 AS y'.length; i++) await page.keyboard.press('Shift+ArrowLeft')
-    await runAndWait(() => page.keyboard.press('ControlOrMeta+Enter'))
-    expect(await page.getByTestId('grid-header').allTextContents()).toEqual(['y'])
+    await e2e.page.getByTestId('error-panel').waitFor()
+    await expect(e2e.page.getByTestId('error-code').textContent()).resolves.toBe('MULTIPLE_STATEMENTS')
+    await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.press('End')
+    for (let i = 0; i < 'SELECT 42 AS y'.length; i++) await e2e.page.keyboard.press('Shift+ArrowLeft')
+    await runAndWait(() => e2e.page.keyboard.press('ControlOrMeta+Enter'))
+    expect(await e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['y'])
     // The chord works from the grid too, and runs the same selection again.
-    await page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().click()
-    await runAndWait(() => page.keyboard.press('ControlOrMeta+Enter'))
-    expect(await page.getByTestId('grid-header').allTextContents()).toEqual(['y'])
-    await expect(page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).resolves.toBe('42')
+    await e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().click()
+    await runAndWait(() => e2e.page.keyboard.press('ControlOrMeta+Enter'))
+    expect(await e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['y'])
+    await expect(e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).resolves.toBe('42')
   })
 
   it('switches to the dark theme', async () => {
     await typeAndRun('SELECT t.name AS track, a.title AS album, t.milliseconds, t.unit_price FROM tracks t JOIN albums a USING (album_id) LIMIT 200')
-    await page.getByTestId('result-grid').waitFor()
-    await page.getByTestId('theme-select').selectOption('dark')
-    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark')
-    await page.locator('.monaco-editor.vs-dark').waitFor()
-    await shot('07-dark')
+    await e2e.page.getByTestId('result-grid').waitFor()
+    await e2e.page.getByTestId('theme-select').selectOption('dark')
+    await expect.poll(() => e2e.page.locator('html').getAttribute('data-theme')).toBe('dark')
+    await e2e.page.locator('.monaco-editor.vs-dark').waitFor()
+    await e2e.shot('07-dark')
     // "System" follows the OS preference, live.
-    await page.getByTestId('theme-select').selectOption('system')
-    await page.emulateMedia({ colorScheme: 'dark' })
-    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('dark')
-    await page.emulateMedia({ colorScheme: 'light' })
-    await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe('light')
-    await page.locator('.monaco-editor.vs').waitFor()
+    await e2e.page.getByTestId('theme-select').selectOption('system')
+    await e2e.page.emulateMedia({ colorScheme: 'dark' })
+    await expect.poll(() => e2e.page.locator('html').getAttribute('data-theme')).toBe('dark')
+    await e2e.page.emulateMedia({ colorScheme: 'light' })
+    await expect.poll(() => e2e.page.locator('html').getAttribute('data-theme')).toBe('light')
+    await e2e.page.locator('.monaco-editor.vs').waitFor()
   })
 
   it('the browser-mode open dialog lists recent files and opens a path', async () => {
-    await page.getByTestId('open-database').click()
-    await page.getByTestId('open-dialog').waitFor()
-    await expect(page.getByTestId('recent-list').textContent()).resolves.toMatch(/demo/)
-    await page.getByTestId('open-path-input').fill('/definitely/not/here.sqlite')
-    await page.getByTestId('open-path-submit').click()
-    await page.locator('[data-testid="open-dialog"] [data-testid="error-panel"]').waitFor()
-    await expect(page.locator('[data-testid="open-dialog"] [data-testid="error-code"]').textContent()).resolves.toBe('NOT_FOUND')
-    await shot('08-open-dialog')
+    await e2e.page.getByTestId('open-database').click()
+    await e2e.page.getByTestId('open-dialog').waitFor()
+    await expect(e2e.page.getByTestId('recent-list').textContent()).resolves.toMatch(/demo/)
+    await e2e.page.getByTestId('open-path-input').fill('/definitely/not/here.sqlite')
+    await e2e.page.getByTestId('open-path-submit').click()
+    await e2e.page.locator('[data-testid="open-dialog"] [data-testid="error-panel"]').waitFor()
+    await expect(e2e.page.locator('[data-testid="open-dialog"] [data-testid="error-code"]').textContent()).resolves.toBe('NOT_FOUND')
+    await e2e.shot('08-open-dialog')
 
     // A real path opens in a second tab; its 500 tables render as a handful of DOM rows.
-    await page.getByTestId('open-path-input').fill(wideDbPath)
-    await page.getByTestId('open-path-submit').click()
-    await page.getByTestId('open-dialog').waitFor({ state: 'detached' })
-    await page.locator('[data-testid="schema-table"][data-table="t_000"]').waitFor()
-    await expect(page.locator('.schema-tree__summary').textContent()).resolves.toMatch(/^500 tables/)
-    expect(await page.getByTestId('schema-table').count()).toBeLessThan(80)
-    expect(await page.getByTestId('db-tab').count()).toBe(2)
-    await page.getByTestId('schema-filter').fill('t_499')
-    await page.locator('[data-testid="schema-table"][data-table="t_499"]').waitFor()
-    expect(await page.getByTestId('schema-table').count()).toBe(1)
+    await e2e.page.getByTestId('open-path-input').fill(wideDbPath)
+    await e2e.page.getByTestId('open-path-submit').click()
+    await e2e.page.getByTestId('open-dialog').waitFor({ state: 'detached' })
+    await e2e.page.locator('[data-testid="schema-table"][data-table="t_000"]').waitFor()
+    await expect(e2e.page.locator('.schema-tree__summary').textContent()).resolves.toMatch(/^500 tables/)
+    expect(await e2e.page.getByTestId('schema-table').count()).toBeLessThan(80)
+    expect(await e2e.page.getByTestId('db-tab').count()).toBe(2)
+    await e2e.page.getByTestId('schema-filter').fill('t_499')
+    await e2e.page.locator('[data-testid="schema-table"][data-table="t_499"]').waitFor()
+    expect(await e2e.page.getByTestId('schema-table').count()).toBe(1)
     // Its foreign key jumps to the referenced table: the filter clears and the list scrolls to it.
-    await page.locator('[data-table="t_499"] [data-testid="schema-table-toggle"]').click()
-    await page.locator('[data-testid="schema-column"][data-column="parent_id"] [data-testid="schema-fk-link"]').click()
-    await page.locator('[data-table="t_498"].tree-row--highlight').waitFor()
-    await expect(page.getByTestId('schema-filter').inputValue()).resolves.toBe('')
-    expect(await page.getByTestId('schema-table').count()).toBeLessThan(80)
-    await shot('09-wide-schema')
+    await e2e.page.locator('[data-table="t_499"] [data-testid="schema-table-toggle"]').click()
+    await e2e.page.locator('[data-testid="schema-column"][data-column="parent_id"] [data-testid="schema-fk-link"]').click()
+    await e2e.page.locator('[data-table="t_498"].tree-row--highlight').waitFor()
+    await expect(e2e.page.getByTestId('schema-filter').inputValue()).resolves.toBe('')
+    expect(await e2e.page.getByTestId('schema-table').count()).toBeLessThan(80)
+    await e2e.shot('09-wide-schema')
 
     // Back to the demo tab: its editor text and schema come back.
-    await page.locator('[data-testid="db-tab"][data-db-name="demo.sqlite"] [role="tab"]').click()
-    await page.locator('[data-testid="schema-table"][data-table="tracks"]').waitFor()
-    await expect(page.locator('[data-testid="sql-editor"] .view-lines').textContent()).resolves.toMatch(/JOIN\s+albums/)
-    await expect(page.getByTestId('result-status').textContent()).resolves.toMatch(/^200 rows/)
+    await e2e.page.locator('[data-testid="db-tab"][data-db-name="demo.sqlite"] [role="tab"]').click()
+    await e2e.page.locator('[data-testid="schema-table"][data-table="tracks"]').waitFor()
+    await expect(e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()).resolves.toMatch(/JOIN\s+albums/)
+    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^200 rows/)
 
     // Format pretty-prints the one-line query over several lines.
-    expect(await page.locator('[data-testid="sql-editor"] .view-line').count()).toBe(1)
-    await page.getByTestId('format-sql').click()
-    await expect.poll(() => page.locator('[data-testid="sql-editor"] .view-line').count()).toBeGreaterThan(3)
-    await shot('10-formatted')
+    expect(await e2e.page.locator('[data-testid="sql-editor"] .view-line').count()).toBe(1)
+    await e2e.page.getByTestId('format-sql').click()
+    await expect.poll(() => e2e.page.locator('[data-testid="sql-editor"] .view-line').count()).toBeGreaterThan(3)
+    await e2e.shot('10-formatted')
   })
 
   it('closes a database tab, and greys out a recent file that has gone', async () => {
-    await page.locator('[data-testid="db-tab"][data-db-name="five-hundred.sqlite"] .db-tab__close').click()
-    await expect.poll(() => page.getByTestId('db-tab').count()).toBe(1)
+    await e2e.page.locator('[data-testid="db-tab"][data-db-name="five-hundred.sqlite"] .db-tab__close').click()
+    await expect.poll(() => e2e.page.getByTestId('db-tab').count()).toBe(1)
     rmSync(wideDbPath)
-    await page.getByTestId('open-database').click()
-    const missing = page.locator('[data-testid="recent-list"] .recent-item--missing')
+    await e2e.page.getByTestId('open-database').click()
+    const missing = e2e.page.locator('[data-testid="recent-list"] .recent-item--missing')
     await missing.waitFor()
     await expect(missing.textContent()).resolves.toMatch(/five-hundred/)
     await expect(missing.locator('.recent-item__open').isDisabled()).resolves.toBe(true)
-    await shot('11-recent-missing')
-    await page.keyboard.press('Escape')
-    await page.getByTestId('open-dialog').waitFor({ state: 'detached' })
+    await e2e.shot('11-recent-missing')
+    await e2e.page.keyboard.press('Escape')
+    await e2e.page.getByTestId('open-dialog').waitFor({ state: 'detached' })
   })
 
   it('keeps its layout in a small window', async () => {
-    await page.setViewportSize({ width: 960, height: 600 })
-    await page.getByTestId('grid-row').first().waitFor()
+    await e2e.page.setViewportSize({ width: 960, height: 600 })
+    await e2e.page.getByTestId('grid-row').first().waitFor()
     // Nothing pushes the page itself into scrolling: every pane scrolls on its own.
-    const overflow = await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')
+    const overflow = await e2e.page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')
     expect(overflow).toEqual([960, 600])
-    await shot('12-small-window')
+    await e2e.shot('12-small-window')
   })
 
   it('made no console errors and no request beyond the local host', () => {
-    expect(consoleErrors).toEqual([])
-    expect(foreignRequests).toEqual([])
+    expect(e2e.consoleErrors).toEqual([])
+    expect(e2e.foreignRequests).toEqual([])
     // The listener saw the app's own traffic (page, assets, worker, API calls), so the check above is real.
-    expect(localRequests()).toBeGreaterThan(20)
+    expect(e2e.localRequests()).toBeGreaterThan(20)
   })
 })
