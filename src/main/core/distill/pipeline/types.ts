@@ -94,21 +94,11 @@ export interface FilteredItem extends SqlItem {
 }
 
 /** What the training stage hands to the trainer: the same shape as train/job.ts's config. */
-export interface TrainerInput {
+export interface TrainerInput extends Omit<TrainOptions, 'planTargets'> {
   baseModel: string
   examples: { prompt: string; completion: string }[]
   evalExamples: { prompt: string; completion: string }[]
-  rank?: number
-  alpha?: number
-  targets?: string[]
-  learningRate?: number
-  epochs?: number
-  maxLength?: number
-  batchSize?: number
-  maxSteps?: number
-  kid?: { alpha: number }
   seed: number
-  threads?: number
 }
 
 export interface TrainerOutcome {
