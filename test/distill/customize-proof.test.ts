@@ -9,7 +9,7 @@
 // - the synthesizer works on one table of the database (Pets) and asks for 'easy' questions first; that table
 //   has only ~100 distinct easy questions, so the synthesizer tops the set up with medium/hard/extra ones on the
 //   same table (the eval split then holds all four levels). The criterion is about synthesized questions; the whole
-//   schema with its many numeric/name values to copy is beyond a model this small (see the report in the PR).
+//   schema with its many numeric/name values to copy is beyond a model this small (measurements below).
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -23,10 +23,12 @@ ensureNativeBuilt()
 const dir = tempDir('sqlstill-customize-proof-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-// Opt-in until a setting reliably reaches +50 within CI time: best so far is 0.0% → 48.3% (this exact setting with
-// threads 2, 195 s); n 300 / 8 epochs gave 30.2% in 385 s with threads 1. Run with SQLSTILL_CUSTOMIZE_PROOF=1.
+// Opt-in (SQLSTILL_CUSTOMIZE_PROOF=1) because no setting reaches +50 reliably yet. Measured on this 2-core machine,
+// base EX 0% every time, 29 held-out questions: 10 epochs at lr 3e-3 gave 24.7–48.3% depending on the split;
+// 30 epochs 51.7%; 40 epochs at lr 5e-3 (this setting) 75.9% with threads 1 and 44.8% with threads 2 (765 s).
+// Run-to-run spread of ±15 points or more, from the split and the order of float sums, dominates.
 describe.runIf(process.env.SQLSTILL_CUSTOMIZE_PROOF === '1')('customization teaches the tiny student a new schema', () => {
-  it('raises execution accuracy on held-out synthesized questions by at least 50 points', { timeout: 600_000 }, async () => {
+  it('raises execution accuracy on held-out synthesized questions by at least 50 points', { timeout: 1_800_000 }, async () => {
     const started = Date.now()
     const result = await runCustomization({
       dbPath: spiderDb('pets_1'),
@@ -40,10 +42,10 @@ describe.runIf(process.env.SQLSTILL_CUSTOMIZE_PROOF === '1')('customization teac
         targets: ['attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_gate', 'ffn_up', 'ffn_down', 'output'],
         rank: 8,
         alpha: 16,
-        learningRate: 3e-3,
-        epochs: 10,
+        learningRate: 5e-3,
+        epochs: 40,
         batchSize: 8,
-        threads: 1,
+        threads: 2,
       },
     })
     const base = result.evaluation!.base.all!
