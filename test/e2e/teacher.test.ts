@@ -183,6 +183,8 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await saved.waitFor()
     await expect(saved.getAttribute('data-verdict')).resolves.toBe('wrong')
     await expect(saved.textContent()).resolves.toMatch(/FixIt example for the next customization/)
+    // the tiny teacher's SQL is a syntax error: the user is told the customization would drop this correction
+    await expect(saved.textContent()).resolves.toMatch(/fails on this database/)
     await e2e.shot('teacher-04-marked-fixit')
 
     const marked = (await history()).find((i) => i.id === student.id)!
@@ -263,6 +265,7 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     // The edited SQL as the correct answer.
     await dialog().getByTestId('mark-edited').click()
     await dialog().getByTestId('teacher-mark-saved').waitFor()
+    await expect(dialog().getByTestId('teacher-mark-saved').textContent()).resolves.not.toMatch(/fails on this database/)
     const [latest] = await history()
     expect(latest!.question).toBe('Which genres have an id up to six?')
     expect(latest!.feedback).toMatchObject({ verdict: 'wrong', correctedSql: 'SELECT genre_id, name FROM genres WHERE genre_id < 7' })

@@ -152,7 +152,11 @@ export function TeacherDiffDialog({ target, theme, onClose, onMarked, onShowHist
         ...(plan.correctedSql !== undefined ? { correctedSql: plan.correctedSql } : {}),
       })
       if (!live.current) return
-      setMark({ status: 'saved', choice, verdict: plan.verdict, message: planMessage(plan, choice) })
+      // A correction that does not run is still recorded (the user may fix it in History), but the customization's
+      // first stage would drop it: say so now rather than let it vanish from the run's counts.
+      const failing = choice === 'teacher' && answer.status === 'done' && answer.answer.validation !== 'ok' && answer.answer.validation !== 'empty_result'
+      const message = planMessage(plan, choice) + (failing ? ' Note: the teacher’s SQL fails on this database, so a customization will drop this example until you correct it in History.' : '')
+      setMark({ status: 'saved', choice, verdict: plan.verdict, message })
       onMarked()
     } catch (err) {
       if (live.current) setMark({ status: 'error', error: toErrorShape(err) })
