@@ -243,36 +243,17 @@ export function TeacherDiffDialog({ target, theme, onClose, onMarked, onShowHist
         <span id="teacher-mark-title" className="dialog__section-title">
           Which is right?
         </span>
-        <button
-          type="button"
-          className="btn"
-          onClick={() => void choose('student')}
-          disabled={saving || !originalStudent}
-          title={originalStudent ? 'Keep the student’s answer as a reference example (AddRef)' : 'The student wrote no SQL'}
-          data-testid="mark-student-right"
-        >
-          Student is right
-        </button>
-        <button
-          type="button"
-          className="btn"
-          onClick={() => void choose('teacher')}
-          disabled={saving || !teacherSql}
-          title={teacherSql ? 'Mark the student wrong, corrected with the teacher’s SQL (FixIt)' : 'The teacher wrote no SQL'}
-          data-testid="mark-teacher-right"
-        >
-          Teacher is right
-        </button>
-        <button
-          type="button"
-          className="btn"
-          onClick={() => void choose('edited')}
-          disabled={saving || !edited || !studentText.trim()}
-          title={edited ? 'Mark the student wrong, corrected with the SQL you wrote on the student side (FixIt)' : 'Edit the student side first'}
-          data-testid="mark-edited"
-        >
-          My edited SQL is right
-        </button>
+        {(
+          [
+            ['student', 'Student is right', 'mark-student-right', !originalStudent, originalStudent ? 'Keep the student’s answer as a reference example (AddRef)' : 'The student wrote no SQL'],
+            ['teacher', 'Teacher is right', 'mark-teacher-right', !teacherSql, teacherSql ? 'Mark the student wrong, corrected with the teacher’s SQL (FixIt)' : 'The teacher wrote no SQL'],
+            ['edited', 'My edited SQL is right', 'mark-edited', !edited || !studentText.trim(), edited ? 'Mark the student wrong, corrected with the SQL you wrote on the student side (FixIt)' : 'Edit the student side first'],
+          ] as const
+        ).map(([choice, label, testId, unavailable, title]) => (
+          <button key={choice} type="button" className="btn" onClick={() => void choose(choice)} disabled={saving || unavailable} title={title} data-testid={testId}>
+            {label}
+          </button>
+        ))}
         {saving && <span className="spinner" aria-hidden />}
       </div>
       <div aria-live="polite">
