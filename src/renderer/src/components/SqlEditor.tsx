@@ -1,6 +1,6 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react'
 import { format as formatSql } from 'sql-formatter'
-import { monaco } from '../monaco'
+import { monaco, monacoTheme, onCtrlEnter } from '../monaco'
 import type { ResolvedTheme } from '../hooks/useTheme'
 
 export interface SqlEditorHandle {
@@ -39,7 +39,7 @@ export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor({
     const instance = monaco.editor.create(host.current!, {
       value: initialValue,
       language: 'sql',
-      theme: theme === 'dark' ? 'vs-dark' : 'vs',
+      theme: monacoTheme(theme),
       automaticLayout: true,
       minimap: { enabled: false },
       fontSize: 13,
@@ -55,11 +55,7 @@ export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor({
       hideCursorInOverviewRuler: true,
       overviewRulerBorder: false,
     })
-    instance.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => {
-      // A suggestion list left open over the results would hide them.
-      instance.trigger('sqlstill', 'hideSuggestWidget', null)
-      onRunRef.current()
-    })
+    onCtrlEnter(instance, () => onRunRef.current())
     const sub = instance.onDidChangeModelContent(() => onChangeRef.current?.(instance.getValue()))
     editor.current = instance
     return () => {
@@ -73,7 +69,7 @@ export const SqlEditor = forwardRef<SqlEditorHandle, Props>(function SqlEditor({
   }, [])
 
   useEffect(() => {
-    monaco.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs')
+    monaco.editor.setTheme(monacoTheme(theme))
   }, [theme])
 
   useImperativeHandle(ref, () => ({

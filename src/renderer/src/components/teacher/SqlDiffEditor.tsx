@@ -1,6 +1,6 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react'
 import type { ResolvedTheme } from '../../hooks/useTheme'
-import { monaco } from '../../monaco'
+import { monaco, monacoTheme, onCtrlEnter } from '../../monaco'
 
 export interface SqlDiffEditorHandle {
   getStudentSql(): string
@@ -30,7 +30,7 @@ export const SqlDiffEditor = forwardRef<SqlDiffEditorHandle, Props>(function Sql
     const original = monaco.editor.createModel(student, 'sql')
     const modified = monaco.editor.createModel(teacher, 'sql')
     const instance = monaco.editor.createDiffEditor(host.current!, {
-      theme: theme === 'dark' ? 'vs-dark' : 'vs',
+      theme: monacoTheme(theme),
       automaticLayout: true,
       originalEditable: true,
       readOnly: true,
@@ -52,10 +52,7 @@ export const SqlDiffEditor = forwardRef<SqlDiffEditorHandle, Props>(function Sql
     })
     instance.setModel({ original, modified })
     const studentEditor = instance.getOriginalEditor()
-    studentEditor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => {
-      studentEditor.trigger('sqlstill', 'hideSuggestWidget', null)
-      onCompareRef.current?.()
-    })
+    onCtrlEnter(studentEditor, () => onCompareRef.current?.())
     const sub = original.onDidChangeContent(() => onChangeRef.current?.(original.getValue()))
     editor.current = instance
     return () => {
@@ -75,7 +72,7 @@ export const SqlDiffEditor = forwardRef<SqlDiffEditorHandle, Props>(function Sql
   }, [teacher])
 
   useEffect(() => {
-    monaco.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs')
+    monaco.editor.setTheme(monacoTheme(theme))
   }, [theme])
 
   useImperativeHandle(ref, () => ({
