@@ -1,4 +1,5 @@
-// Turning result cells into text, shared by the result grid (copy, CSV/JSON export) and the CLI.
+// Turning values into text for people, shared by the UI, the CLI and the web host: result cells (copy, CSV/JSON
+// export) and byte sizes.
 import type { ResultColumn } from './query'
 import type { SqlValue } from './schema'
 
@@ -43,4 +44,17 @@ export function toJsonRecords(columns: Pick<ResultColumn, 'name'>[], rows: SqlVa
     return n === 0 ? c.name : `${c.name}_${n + 1}`
   })
   return rows.map((r) => Object.fromEntries(keys.map((k, i) => [k, cellJson(r[i] ?? null)])))
+}
+
+/** A size as people read it (1024-based): "512 B", "3.4 MB", "2.0 GB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  const units = ['KB', 'MB', 'GB', 'TB']
+  let value = bytes / 1024
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
 }

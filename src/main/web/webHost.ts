@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { join, normalize, resolve, sep } from 'node:path'
 import type { DatabaseInfo } from '../../shared/api'
 import { SqlstillError, toErrorShape } from '../../shared/errors'
+import { formatBytes } from '../../shared/format'
 import { dispatch, type ApiHandlers } from '../core/service/dispatch'
 import type { EventBus } from '../core/service/events'
 import { contentTypeFor } from './contentTypes'
@@ -208,7 +209,7 @@ async function uploadDatabase(req: IncomingMessage, res: ServerResponse, url: UR
   if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/octet-stream') {
     return fail(415, new SqlstillError('BAD_REQUEST', 'Send the database as application/octet-stream.'))
   }
-  const tooLarge = () => new SqlstillError('BAD_REQUEST', `The file is larger than the ${formatLimit(maxBytes)} upload limit; open it by path instead.`, { maxBytes })
+  const tooLarge = () => new SqlstillError('BAD_REQUEST', `The file is larger than the ${formatBytes(maxBytes)} upload limit; open it by path instead.`, { maxBytes })
   const declared = Number(req.headers['content-length'] ?? NaN)
   if (Number.isFinite(declared) && declared > maxBytes) return fail(413, tooLarge())
 
@@ -278,12 +279,6 @@ function receiveFile(req: IncomingMessage, file: string, maxBytes: number, tooLa
     // 'close', not 'finish': the descriptor is released before the caller renames the file (Windows cares)
     out.once('close', () => !failed && resolvePromise())
   })
-}
-
-function formatLimit(bytes: number): string {
-  if (bytes >= 1024 ** 3) return `${+(bytes / 1024 ** 3).toFixed(1)} GiB`
-  if (bytes >= 1024 ** 2) return `${+(bytes / 1024 ** 2).toFixed(1)} MiB`
-  return `${bytes} bytes`
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,7 +1,7 @@
 import type { DatabaseInfo } from '../../../shared/api'
 import type { LoadedModelInfo } from '../../../shared/models'
 import type { Settings } from '../../../shared/settings'
-import { formatBytes } from '../lib/format'
+import { formatBytes } from '../../../shared/format'
 import { ChipIcon, DatabaseIcon, GearIcon } from './Icons'
 import { TeacherButton } from './teacher/TeacherButton'
 

@@ -10,18 +10,6 @@ export function formatMs(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KB', 'MB', 'GB', 'TB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`
-}
-
 /** Orders SQL values as SQLite does: NULL < numbers < text < blobs. */
 export function compareSqlValues(a: SqlValue, b: SqlValue): number {
   const rank = (v: SqlValue) => (v === null ? 0 : typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'object' && '$bigint' in v) ? 1 : typeof v === 'string' ? 2 : 3)
