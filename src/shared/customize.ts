@@ -1,11 +1,40 @@
 // "Customize on my schema" as the UI and the core both see it: the run.json manifest, its stages and progress, the
 // dataset examples the user reviews, and the API's run summaries. Plain JSON data only (the renderer has no Node).
+import type { HistoryItem } from './ask'
 
 export const STAGES = ['info', 'questions', 'sql', 'filters', 'dataset', 'train', 'evaluate'] as const
 export type StageName = (typeof STAGES)[number]
 export type StageStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled'
 
 export type Scenario = 'learn_prior' | 'add_ref' | 'fix_it' | 'synthetic'
+
+/** A question with the SQL that answers it, given by the user. */
+export interface UserPair {
+  question: string
+  sql: string
+}
+
+export interface FixItPair extends UserPair {
+  /** What the student wrote before the user corrected it. */
+  wrongSql?: string
+}
+
+/**
+ * The user's History verdicts as customization examples: answers marked right become references (AddRef), answers
+ * marked wrong with a corrected SQL become FixIt pairs; a wrong mark without a correction teaches nothing.
+ */
+export function historyPairs(items: readonly HistoryItem[]): { addRef: UserPair[]; fixIt: FixItPair[] } {
+  const addRef: UserPair[] = []
+  const fixIt: FixItPair[] = []
+  for (const item of items) {
+    const feedback = item.feedback
+    if (feedback?.verdict === 'right' && item.sql) addRef.push({ question: item.question, sql: item.sql })
+    else if (feedback?.verdict === 'wrong' && feedback.correctedSql) {
+      fixIt.push({ question: item.question, sql: feedback.correctedSql, ...(item.sql ? { wrongSql: item.sql } : {}) })
+    }
+  }
+  return { addRef, fixIt }
+}
 
 /** Spider hardness of an example's SQL; 'unknown' when the counting rules cannot parse it. */
 export type ExampleHardness = 'easy' | 'medium' | 'hard' | 'extra' | 'unknown'
@@ -98,6 +127,14 @@ export interface CustomizeProgress {
   done: number
   total: number | null
   message?: string
+}
+
+/** The messages the pipeline sends when a stage starts, resumes or ends (the pipeline's stage runner). */
+export const STAGE_BOUNDARY_MESSAGES = ['started', 'resumed', 'done'] as const
+
+/** Progress that opens or closes a stage: the manifest's status and counts change then, not within a stage. */
+export function isStageBoundary(p: Pick<CustomizeProgress, 'message'>): boolean {
+  return (STAGE_BOUNDARY_MESSAGES as readonly (string | undefined)[]).includes(p.message)
 }
 
 export interface CustomizeResult {

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
+import { historyPairs, isStageBoundary } from '../../../shared/customize'
 import { SqlstillError } from '../../../shared/errors'
 import { AskHistory } from '../../core/ask/history'
 import {
@@ -91,11 +92,7 @@ export function readPairsFile(file: string): UserPair[] {
 
 /** The user's corrections from the app's history: items marked wrong that carry the corrected SQL. */
 function fixItFromHistory(dbPath: string): FixItPair[] {
-  const history = new AskHistory(defaultDataDir())
-  return history
-    .list(dbPath)
-    .filter((h) => h.feedback?.verdict === 'wrong' && h.feedback.correctedSql)
-    .map((h) => ({ question: h.question, sql: h.feedback!.correctedSql!, ...(h.sql ? { wrongSql: h.sql } : {}) }))
+  return historyPairs(new AskHistory(defaultDataDir()).list(dbPath)).fixIt
 }
 
 function parseFraction(value: string): number {
@@ -148,7 +145,7 @@ function progressPrinter(): (p: CustomizeProgress) => void {
   let lastShown = 0
   return (p) => {
     const now = Date.now()
-    const boundary = p.stage !== lastStage || p.message === 'done' || p.message === 'started' || p.message === 'resumed'
+    const boundary = p.stage !== lastStage || isStageBoundary(p)
     if (!boundary && now - lastShown < 2000) return
     lastStage = p.stage
     lastShown = now

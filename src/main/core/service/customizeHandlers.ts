@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { CustomizeRunSummary, CustomizeResult, RunManifest } from '../../../shared/customize'
-import { runState, STAGES } from '../../../shared/customize'
+import { historyPairs, runState, STAGES } from '../../../shared/customize'
 import { SqlstillError, toErrorShape } from '../../../shared/errors'
-import type { TrainProgress } from '../../../shared/train'
 import { listExamples, updateExample } from '../distill/dataset'
 import {
   customizationStatus,
+  jobTrainerWith,
   resumeCustomization,
   runCustomization,
   type CustomizeDeps,
@@ -181,35 +181,12 @@ export class CustomizeHandlers {
 
   /** The app's trainer (train/job.ts), forwarding every metric as `train.progress` for the live loss chart. */
   private trainer(runId: string): Trainer {
-    return async (config, trainDir, opts) => {
-      const job = await import('../train/job')
-      const jobOpts = {
-        signal: opts.signal,
-        onProgress: (p: TrainProgress) => {
-          this.ctx.events.emit('train.progress', { ...p, runId, outDir: trainDir })
-          opts.onProgress?.(p)
-        },
-      }
-      const result = existsSync(join(trainDir, 'job.json'))
-        ? await job.resumeTraining(trainDir, jobOpts)
-        : await job.startTraining(config as Parameters<typeof job.startTraining>[0], trainDir, jobOpts)
-      return { ...result, adapterPath: result.adapterPath }
-    }
+    return jobTrainerWith((p, trainDir) => this.ctx.events.emit('train.progress', { ...p, runId, outDir: trainDir }))
   }
 
   /** The user's verdicts as training pairs: right answers as references, corrections as FixIt pairs. */
   private fromHistory(dbPath: string): { addRef: UserPair[]; fixIt: FixItPair[] } {
-    const addRef: UserPair[] = []
-    const fixIt: FixItPair[] = []
-    for (const item of this.ctx.student.history.list(dbPath)) {
-      const feedback = item.feedback
-      if (!feedback) continue
-      if (feedback.verdict === 'right' && item.sql) addRef.push({ question: item.question, sql: item.sql })
-      else if (feedback.verdict === 'wrong' && feedback.correctedSql) {
-        fixIt.push({ question: item.question, sql: feedback.correctedSql, ...(item.sql ? { wrongSql: item.sql } : {}) })
-      }
-    }
-    return { addRef, fixIt }
+    return historyPairs(this.ctx.student.history.list(dbPath))
   }
 
   private summaries(): CustomizeRunSummary[] {

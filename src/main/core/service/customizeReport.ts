@@ -1,10 +1,12 @@
 // customize.report: what a run's evaluate stage measured (the two eval reports, boiled down for the UI) and its
 // training loss curve, read from the run folder so a run reopened later shows the same picture as a live one.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { CustomizeEvalSummary, CustomizeReport, LossPoint } from '../../../shared/customize'
 import { compareRuns, readReport, REPORT_JSON, type EvalReport } from '../eval'
 import { customizationStatus } from '../distill/pipeline'
+import { EVALUATE_DIR, readJsonl, TRAIN_DIR } from '../distill/pipeline/runDir'
+import { METRICS_FILE } from '../train/files'
 
 function summary(report: EvalReport): CustomizeEvalSummary {
   return {
@@ -20,18 +22,12 @@ function readIfThere(file: string): EvalReport | null {
   return existsSync(file) ? readReport(file) : null
 }
 
+/** The loss curve from the job's metrics (a line cut short by a kill mid-write is skipped by readJsonl). */
 function lossCurve(file: string): LossPoint[] {
-  if (!existsSync(file)) return []
   const points: LossPoint[] = []
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue
-    try {
-      const m = JSON.parse(line) as { step?: unknown; epoch?: unknown; loss?: unknown; evalLoss?: unknown }
-      if (typeof m.step !== 'number' || typeof m.loss !== 'number') continue
-      points.push({ step: m.step, epoch: typeof m.epoch === 'number' ? m.epoch : 0, loss: m.loss, ...(typeof m.evalLoss === 'number' ? { evalLoss: m.evalLoss } : {}) })
-    } catch {
-      // A line cut short by a kill mid-write: the rest of the curve is still good.
-    }
+  for (const m of readJsonl<{ step?: unknown; epoch?: unknown; loss?: unknown; evalLoss?: unknown }>(file)) {
+    if (typeof m.step !== 'number' || typeof m.loss !== 'number') continue
+    points.push({ step: m.step, epoch: typeof m.epoch === 'number' ? m.epoch : 0, loss: m.loss, ...(typeof m.evalLoss === 'number' ? { evalLoss: m.evalLoss } : {}) })
   }
   return points
 }
@@ -41,14 +37,14 @@ export function readCustomizeReport(given: string): CustomizeReport {
   const manifest = customizationStatus(outDir) // NOT_FOUND / BAD_REQUEST unless this is a run folder
   // Reports left from an evaluation that a dataset edit made stale are not this run's answer any more.
   const evaluated = manifest.stages.evaluate.status === 'done'
-  const base = evaluated ? readIfThere(join(outDir, 'evaluate', 'base', REPORT_JSON)) : null
-  const customized = evaluated ? readIfThere(join(outDir, 'evaluate', 'customized', REPORT_JSON)) : null
+  const base = evaluated ? readIfThere(join(outDir, EVALUATE_DIR, 'base', REPORT_JSON)) : null
+  const customized = evaluated ? readIfThere(join(outDir, EVALUATE_DIR, 'customized', REPORT_JSON)) : null
   const comparison = base && customized ? compareRuns(base, customized) : null
   return {
     base: base ? summary(base) : null,
     customized: customized ? summary(customized) : null,
     fixed: comparison?.fixed.length ?? 0,
     broken: comparison?.broken.length ?? 0,
-    loss: lossCurve(join(outDir, 'train', 'metrics.jsonl')),
+    loss: lossCurve(join(outDir, TRAIN_DIR, METRICS_FILE)),
   }
 }

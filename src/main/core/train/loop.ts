@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path'
 import { SqlstillError } from '../../../shared/errors'
 import { writeFileAtomic } from './atomicFile'
+import { ADAPTER_FILE, JOB_FILE, METRICS_FILE } from './files'
 import { sha256File } from './fileHash'
 import { hasCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint'
 import { describeConfig, parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config'
@@ -15,10 +16,6 @@ import type { TrainProgress, TrainResult } from './protocol'
 import { learningRateAt } from './schedule'
 import { withTokenizer } from './tokenizer'
 import { LoraTrainer } from './trainer'
-
-export const JOB_FILE = 'job.json'
-export const ADAPTER_FILE = 'adapter.gguf'
-export const METRICS_FILE = 'metrics.jsonl'
 
 export interface LoopHooks {
   progress(p: TrainProgress): void

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { CustomizeProgress, CustomizeReport, LossPoint, RunManifest, StageName } from '../../../shared/customize'
+import { isStageBoundary } from '../../../shared/customize'
 import type { ApiErrorShape } from '../../../shared/errors'
 import { toErrorShape } from '../../../shared/errors'
 import type { TrainProgressEvent } from '../../../shared/train'
@@ -78,7 +79,7 @@ export function useCustomizeRun(outDir: string, initialRunId: string | null): Cu
         setFinishedError(null)
         setLive((all) => ({ ...all, [p.stage]: p }))
         // Stage boundaries change the manifest (status, counts, filters); items within a stage do not.
-        if (p.message === 'started' || p.message === 'resumed' || p.message === 'done') refresh()
+        if (isStageBoundary(p)) refresh()
       }),
       api.on('train.progress', (p) => {
         if (!isUnder(p.outDir, outDir)) return

@@ -13,7 +13,7 @@ import { datasetFile, readSplit, type DatasetExample } from '../dataset/store'
 import { runEvaluateStage } from './evaluateStage'
 import { applyFilters } from './filterStage'
 import { buildQuestions } from './questions'
-import { MANIFEST_FILE, readJson, readJsonl, readManifest, throwIfAborted, writeAtomic, writeJsonl, writeManifest } from './runDir'
+import { EVALUATE_DIR, MANIFEST_FILE, readJson, readJsonl, readManifest, throwIfAborted, TRAIN_DIR, writeAtomic, writeJsonl, writeManifest } from './runDir'
 import { buildSql } from './sqlStage'
 import { jobTrainer, loadStudentProfile, runTrainStage } from './trainStage'
 import {
@@ -42,8 +42,8 @@ const FILES = {
   sqlCheckpoint: 'checkpoints/sql.jsonl',
   filtered: 'filtered.jsonl',
   filtersCheckpoint: 'checkpoints/filters.jsonl',
-  trainDir: 'train',
-  evalDir: 'evaluate',
+  trainDir: TRAIN_DIR,
+  evalDir: EVALUATE_DIR,
   result: 'result.json',
 }
 

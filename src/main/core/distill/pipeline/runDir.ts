@@ -6,6 +6,9 @@ import { SqlstillError } from '../../../../shared/errors'
 import type { RunManifest } from './types'
 
 export const MANIFEST_FILE = 'run.json'
+/** The train stage's job folder and the evaluate stage's reports folder (base/ and customized/), in the run folder. */
+export const TRAIN_DIR = 'train'
+export const EVALUATE_DIR = 'evaluate'
 
 export function writeAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true })

@@ -2,8 +2,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Schema } from '../../../../shared/schema'
+import type { TrainProgress } from '../../../../shared/train'
 import type { DatabaseHandle } from '../../db'
 import type { DatasetExample } from '../dataset/store'
+import { JOB_FILE } from '../../train/files'
 import { throwIfAborted } from './runDir'
 import { completionFor, studentPrompter, type StudentProfile } from './studentPrompt'
 import type { CustomizeProgress, CustomizeSettings, LoadedStudentProfile, Trainer, TrainerInput, TrainerOutcome } from './types'
@@ -79,15 +81,25 @@ export async function loadStudentProfile(modelPath: string): Promise<LoadedStude
   }
 }
 
-/** The trainer of the app: train/job.ts in its child process, resuming a job that was stopped in trainDir. */
-export const jobTrainer: Trainer = async (config, trainDir, opts) => {
-  const job = await import('../../train/job')
-  const jobOpts = {
-    signal: opts.signal,
-    onProgress: (p: { step: number; totalSteps: number; loss: number | null }) => opts.onProgress?.(p),
+/**
+ * The trainer of the app: train/job.ts in its child process, resuming a job that was stopped in trainDir.
+ * `onMetrics` sees every step's full metrics (the app forwards them to the live loss chart).
+ */
+export function jobTrainerWith(onMetrics?: (p: TrainProgress, trainDir: string) => void): Trainer {
+  return async (config, trainDir, opts) => {
+    const job = await import('../../train/job')
+    const jobOpts = {
+      signal: opts.signal,
+      onProgress: (p: TrainProgress) => {
+        onMetrics?.(p, trainDir)
+        opts.onProgress?.(p)
+      },
+    }
+    const result = existsSync(join(trainDir, JOB_FILE))
+      ? await job.resumeTraining(trainDir, jobOpts)
+      : await job.startTraining(config as Parameters<typeof job.startTraining>[0], trainDir, jobOpts)
+    return { ...result, adapterPath: result.adapterPath }
   }
-  const result = existsSync(join(trainDir, 'job.json'))
-    ? await job.resumeTraining(trainDir, jobOpts)
-    : await job.startTraining(config as Parameters<typeof job.startTraining>[0], trainDir, jobOpts)
-  return { ...result, adapterPath: result.adapterPath }
 }
+
+export const jobTrainer: Trainer = jobTrainerWith()

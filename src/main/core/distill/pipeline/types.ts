@@ -4,7 +4,7 @@ import type { NonDegenerateOptions } from '../filters'
 import type { Teacher } from '../../teacher/types'
 import type { HardnessMix } from '../../teacher/synthesizer'
 import type { ModelPredictor, ModelPredictorOptions } from '../../eval/predictors'
-import type { CustomizeProgress, Scenario, TrainOptions, Verdicts } from '../../../../shared/customize'
+import type { CustomizeProgress, FixItPair, Scenario, TrainOptions, UserPair, Verdicts } from '../../../../shared/customize'
 
 // The shapes the UI sees too (the manifest, stages, progress, result) live in src/shared/customize.ts.
 export { STAGES } from '../../../../shared/customize'
@@ -22,15 +22,7 @@ export type {
   Verdicts,
 } from '../../../../shared/customize'
 
-export interface UserPair {
-  question: string
-  sql: string
-}
-
-export interface FixItPair extends UserPair {
-  /** What the student wrote before the user corrected it. */
-  wrongSql?: string
-}
+export type { FixItPair, UserPair } from '../../../../shared/customize'
 
 export interface CustomizeOptions {
   dbPath: string

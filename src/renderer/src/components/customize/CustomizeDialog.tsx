@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { CustomizeRunSummary } from '../../../../shared/customize'
+import { isStageBoundary } from '../../../../shared/customize'
 import type { ApiErrorShape } from '../../../../shared/errors'
 import { toErrorShape } from '../../../../shared/errors'
 import type { LoadedModelInfo } from '../../../../shared/models'
@@ -52,7 +53,7 @@ export function CustomizeDialog({ dbId, dbName, model, theme, onClose }: Props) 
     const api = getApi()
     const offs = [
       api.on('customize.progress', (p) => {
-        if (p.message === 'started' || p.message === 'resumed' || p.message === 'done') refresh()
+        if (isStageBoundary(p)) refresh()
       }),
       api.on('customize.finished', () => {
         refresh()

@@ -2,8 +2,9 @@ import { useEffect, useState } from 'react'
 import type { ApiErrorShape } from '../../../../shared/errors'
 import { toErrorShape } from '../../../../shared/errors'
 import type { LoadedModelInfo } from '../../../../shared/models'
-import type { TeacherConfig } from '../../../../shared/teacher'
+import { historyPairs } from '../../../../shared/customize'
 import { getApi } from '../../api'
+import { useTeacherConfig } from '../../hooks/useTeacherConfig'
 import { buildStartRequest, DEFAULT_FORM, fileName, teacherLabel, type WizardForm } from '../../lib/customize'
 import { ErrorPanel } from '../ErrorPanel'
 
@@ -26,7 +27,7 @@ function FieldError({ id, text }: { id: string; text: string | undefined }) {
 export function CustomizeWizard({ dbId, dbName, model, onStarted }: Props) {
   const api = getApi()
   const [form, setForm] = useState<WizardForm>(DEFAULT_FORM)
-  const [teacher, setTeacher] = useState<TeacherConfig | null | undefined>(undefined)
+  const teacher = useTeacherConfig()
   const [marks, setMarks] = useState<{ right: number; corrected: number } | null>(null)
   const [starting, setStarting] = useState(false)
   const [startError, setStartError] = useState<ApiErrorShape | null>(null)
@@ -34,20 +35,16 @@ export function CustomizeWizard({ dbId, dbName, model, onStarted }: Props) {
 
   useEffect(() => {
     let live = true
-    api.teacher.get().then((t) => live && setTeacher(t), () => live && setTeacher(null))
     api.history.list({ dbId, limit: 10_000 }).then(
-      (items) =>
-        live &&
-        setMarks({
-          right: items.filter((i) => i.feedback?.verdict === 'right' && i.sql).length,
-          corrected: items.filter((i) => i.feedback?.verdict === 'wrong' && i.feedback.correctedSql).length,
-        }),
+      (items) => {
+        if (!live) return
+        const pairs = historyPairs(items)
+        setMarks({ right: pairs.addRef.length, corrected: pairs.fixIt.length })
+      },
       () => live && setMarks(null),
     )
-    const off = api.on('teacher.changed', (t) => setTeacher(t))
     return () => {
       live = false
-      off()
     }
   }, [api, dbId])
 

@@ -1,5 +1,5 @@
 import type { CustomizeProgress, RunManifest, StageName, StageRecord } from '../../../../shared/customize'
-import { STAGES } from '../../../../shared/customize'
+import { isStageBoundary, STAGES } from '../../../../shared/customize'
 import { formatCount } from '../../lib/format'
 import { STAGE_LABELS, STATE_CHIP } from '../../lib/customize'
 
@@ -52,7 +52,7 @@ export function StageList({ manifest, live, running }: { manifest: RunManifest; 
               {progress && (
                 <span className="cz-stage__progress muted small" data-testid="stage-progress">
                   {progress.total ? `${formatCount(progress.done)} / ${formatCount(progress.total)}` : progress.done ? formatCount(progress.done) : ''}
-                  {progress.message && !['started', 'resumed', 'done'].includes(progress.message) ? ` · ${progress.message}` : ''}
+                  {progress.message && !isStageBoundary(progress) ? ` · ${progress.message}` : ''}
                 </span>
               )}
               <span className="toolbar-spacer" />
