@@ -9,5 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The UI settles asynchronously and a loaded 2-core CI machine can take seconds to do it;
+    // vitest's 1 s poll default made the e2e assertions flaky there.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 })

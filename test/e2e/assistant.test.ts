@@ -37,10 +37,10 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await e2e.page.getByTestId('open-demo').click()
     await e2e.page.getByTestId('schema-tree').waitFor()
     await e2e.page.getByTestId('ask-no-model').waitFor()
-    await expect(e2e.page.getByTestId('ask-no-model').textContent()).resolves.toMatch(/No model is loaded/)
+    await expect.poll(() => e2e.page.getByTestId('ask-no-model').textContent()).toMatch(/No model is loaded/)
     // An empty state, not an error.
     expect(await e2e.page.getByTestId('error-panel').count()).toBe(0)
-    await expect(e2e.page.getByTestId('open-models').textContent()).resolves.toMatch(/No model/)
+    await expect.poll(() => e2e.page.getByTestId('open-models').textContent()).toMatch(/No model/)
     await e2e.shot('a01-no-model')
   })
 
@@ -54,14 +54,14 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await drawer.getByTestId('model-add-submit').click()
     const addError = drawer.locator('[data-testid="error-panel"]', { hasText: 'Could not add the model' })
     await addError.waitFor()
-    await expect(addError.getByTestId('error-code').textContent()).resolves.toMatch(/^[A-Z_]+$/)
+    await expect.poll(() => addError.getByTestId('error-code').textContent()).toMatch(/^[A-Z_]+$/)
     expect(await drawer.getByTestId('model-item').count()).toBe(0)
 
     // A download the core refuses is an inline error with its code too.
     await drawer.getByTestId('model-download-uri').fill('ftp://example.invalid/model.gguf')
     await drawer.getByTestId('model-download-submit').click()
     await drawer.locator('[data-testid="model-download"] [data-testid="error-code"]').waitFor()
-    await expect(drawer.locator('[data-testid="model-download"] [data-testid="error-code"]').textContent()).resolves.toMatch(/^[A-Z_]+$/)
+    await expect.poll(() => drawer.locator('[data-testid="model-download"] [data-testid="error-code"]').textContent()).toMatch(/^[A-Z_]+$/)
 
     await drawer.getByTestId('model-add-path').fill(MODEL_PATH)
     await drawer.getByTestId('model-add-submit').click()
@@ -72,13 +72,13 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     expect(facts).toMatch(/llama/)
     expect(facts).toMatch(/F32/)
     expect(facts).toMatch(/Context512/)
-    await expect(item.locator('.chip').first().textContent()).resolves.toBe('external')
+    await expect.poll(() => item.locator('.chip').first().textContent()).toBe('external')
 
     await item.getByTestId('model-load').click()
     await drawer.getByTestId('loaded-model').waitFor()
-    await expect(item.getAttribute('data-loaded')).resolves.toBe('true')
-    await expect(drawer.getByTestId('loaded-model').textContent()).resolves.toMatch(/stories260K-f32\.gguf/)
-    await expect(e2e.page.getByTestId('open-models').textContent()).resolves.toMatch(/stories260K-f32\.gguf/)
+    await expect.poll(() => item.getAttribute('data-loaded')).toBe('true')
+    await expect.poll(() => drawer.getByTestId('loaded-model').textContent()).toMatch(/stories260K-f32\.gguf/)
+    await expect.poll(() => e2e.page.getByTestId('open-models').textContent()).toMatch(/stories260K-f32\.gguf/)
     await e2e.shot('a02-models')
     await e2e.page.keyboard.press('Escape')
     await drawer.waitFor({ state: 'detached' })
@@ -94,7 +94,7 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await e2e.shot('a03a-cancelled')
     // What had streamed stays in the editor; with nothing streamed yet, the previous text comes back.
     await expect.poll(async () => (await editorText()).trim().length).toBeGreaterThan(0)
-    await expect(e2e.page.getByTestId('ask-submit').isVisible()).resolves.toBe(true)
+    await expect.poll(() => e2e.page.getByTestId('ask-submit').isVisible()).toBe(true)
     // The editor is editable again.
     await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
     await e2e.page.keyboard.press('ControlOrMeta+A')
@@ -134,7 +134,7 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
 
     // The SQL stays editable and re-runnable with Ctrl+Enter.
     await typeAndRun('SELECT count(*) AS n FROM tracks')
-    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^1 row/)
+    await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^1 row/)
   })
 
   it('lists the question in History, marks it wrong with corrected SQL, and re-runs it', async () => {
@@ -142,8 +142,8 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     const item = e2e.page.getByTestId('history-item').first()
     await item.waitFor()
     expect(await e2e.page.getByTestId('history-item').count()).toBe(1) // the cancelled question is not kept
-    await expect(item.locator('.history-item__question').textContent()).resolves.toBe('How many tracks are there in each genre?')
-    await expect(item.getAttribute('data-verdict')).resolves.toBe('none')
+    await expect.poll(() => item.locator('.history-item__question').textContent()).toBe('How many tracks are there in each genre?')
+    await expect.poll(() => item.getAttribute('data-verdict')).toBe('none')
 
     await item.getByTestId('history-mark-wrong').click()
     const corrected = 'SELECT g.name, count(*) AS tracks FROM tracks t JOIN genres g ON g.genre_id = t.genre_id GROUP BY 1'
@@ -151,8 +151,8 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await e2e.shot('a04-history-correcting')
     await item.getByTestId('history-save-wrong').click()
     await expect.poll(() => item.getAttribute('data-verdict')).toBe('wrong')
-    await expect(item.getByTestId('history-verdict').textContent()).resolves.toMatch(/wrong · corrected/)
-    await expect(item.locator('.history-item__sql').textContent()).resolves.toBe(corrected)
+    await expect.poll(() => item.getByTestId('history-verdict').textContent()).toMatch(/wrong · corrected/)
+    await expect.poll(() => item.locator('.history-item__sql').textContent()).toBe(corrected)
 
     // Search narrows the list.
     await e2e.page.getByTestId('history-search').fill('no such words')
@@ -166,7 +166,7 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     const before = Number(await results.getAttribute('data-settled'))
     await e2e.page.getByTestId('history-rerun').first().click()
     await expect.poll(async () => Number(await results.getAttribute('data-settled'))).toBeGreaterThan(before)
-    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^14 rows/)
+    await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^14 rows/)
     expect(await editorText()).toContain('JOIN genres g')
   })
 
@@ -174,7 +174,7 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await typeAndRun('SELECT g.name, count(*) FROM tracks t JOIN genres g ON g.genre_id = t.genre_id GROUP BY 1')
     await e2e.page.getByTestId('view-chart').click()
     await e2e.page.locator('[data-testid="result-chart"] canvas').waitFor()
-    await expect(e2e.page.getByTestId('chart-bar').getAttribute('aria-pressed')).resolves.toBe('true')
+    await expect.poll(() => e2e.page.getByTestId('chart-bar').getAttribute('aria-pressed')).toBe('true')
     // The canvas has been drawn on: some pixels are not transparent.
     const painted = await e2e.page.locator('[data-testid="result-chart"] canvas').evaluate((c) => {
       const canvas = c as unknown as { width: number; height: number; getContext(t: '2d'): { getImageData(...a: number[]): { data: Uint8ClampedArray } } }
@@ -186,12 +186,12 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     expect(painted).toBeGreaterThan(1000)
     await e2e.shot('a06-chart-bar')
     await e2e.page.getByTestId('chart-line').click()
-    await expect(e2e.page.getByTestId('chart-line').getAttribute('aria-pressed')).resolves.toBe('true')
+    await expect.poll(() => e2e.page.getByTestId('chart-line').getAttribute('aria-pressed')).toBe('true')
     await e2e.page.getByTestId('view-grid').click()
     await e2e.page.getByTestId('result-grid').waitFor()
     // A result without a numeric column cannot be charted.
     await typeAndRun('SELECT name FROM genres')
-    await expect(e2e.page.getByTestId('view-chart').isDisabled()).resolves.toBe(true)
+    await expect.poll(() => e2e.page.getByTestId('view-chart').isDisabled()).toBe(true)
   })
 
   it('saves settings, validates them, and keeps them after a reload', async () => {
@@ -200,7 +200,7 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await dialog.waitFor()
     await dialog.getByTestId('setting-rowCap').fill('0')
     await dialog.getByTestId('setting-rowCap-error').waitFor()
-    await expect(dialog.getByTestId('settings-save').isDisabled()).resolves.toBe(true)
+    await expect.poll(() => dialog.getByTestId('settings-save').isDisabled()).toBe(true)
     await dialog.getByTestId('setting-rowCap').fill('5000')
     await dialog.getByTestId('setting-queryTimeoutMs').fill('15000')
     await dialog.getByTestId('setting-repairOnFailure').uncheck()
@@ -212,16 +212,16 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await e2e.page.getByTestId('schema-tree').waitFor()
     await e2e.page.getByTestId('open-settings').click()
     await dialog.waitFor()
-    await expect(dialog.getByTestId('setting-rowCap').inputValue()).resolves.toBe('5000')
-    await expect(dialog.getByTestId('setting-queryTimeoutMs').inputValue()).resolves.toBe('15000')
-    await expect(dialog.getByTestId('setting-repairOnFailure').isChecked()).resolves.toBe(false)
+    await expect.poll(() => dialog.getByTestId('setting-rowCap').inputValue()).toBe('5000')
+    await expect.poll(() => dialog.getByTestId('setting-queryTimeoutMs').inputValue()).toBe('15000')
+    await expect.poll(() => dialog.getByTestId('setting-repairOnFailure').isChecked()).toBe(false)
     await e2e.page.keyboard.press('Escape')
     await dialog.waitFor({ state: 'detached' })
 
     // The loaded model and the history verdict survived the reload too (they live in the core).
-    await expect(e2e.page.getByTestId('open-models').textContent()).resolves.toMatch(/stories260K/)
+    await expect.poll(() => e2e.page.getByTestId('open-models').textContent()).toMatch(/stories260K/)
     await e2e.page.getByTestId('view-history').click()
-    await expect(e2e.page.getByTestId('history-item').first().getAttribute('data-verdict')).resolves.toBe('wrong')
+    await expect.poll(() => e2e.page.getByTestId('history-item').first().getAttribute('data-verdict')).toBe('wrong')
     await e2e.page.getByTestId('view-grid').click()
   })
 
@@ -230,8 +230,8 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await e2e.page.keyboard.press('?')
     const help = e2e.page.getByTestId('help-overlay')
     await help.waitFor()
-    await expect(help.textContent()).resolves.toMatch(/Keyboard shortcuts/)
-    await expect(help.textContent()).resolves.toMatch(/Stop a running question/)
+    await expect.poll(() => help.textContent()).toMatch(/Keyboard shortcuts/)
+    await expect.poll(() => help.textContent()).toMatch(/Stop a running question/)
     await e2e.shot('a08-help')
     await e2e.page.keyboard.press('Escape')
     await help.waitFor({ state: 'detached' })
@@ -245,7 +245,7 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     // Typing ? into the question box is just text.
     await e2e.page.getByTestId('ask-input').fill('')
     await e2e.page.getByTestId('ask-input').press('?')
-    await expect(e2e.page.getByTestId('ask-input').inputValue()).resolves.toBe('?')
+    await expect.poll(() => e2e.page.getByTestId('ask-input').inputValue()).toBe('?')
     expect(await help.count()).toBe(0)
   })
 

@@ -64,7 +64,7 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     // The token link is traded for a cookie and a clean URL.
     expect(new URL(e2e.page.url()).searchParams.has('token')).toBe(false)
     await e2e.page.getByTestId('welcome').waitFor()
-    await expect(e2e.page.getByTestId('open-demo').isVisible()).resolves.toBe(true)
+    await expect.poll(() => e2e.page.getByTestId('open-demo').isVisible()).toBe(true)
     await e2e.shot('01-welcome')
   })
 
@@ -73,17 +73,17 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await e2e.page.getByTestId('schema-tree').waitFor()
     const tables = await e2e.page.getByTestId('schema-table').evaluateAll((els) => els.map((e) => e.getAttribute('data-table')))
     for (const name of ['albums', 'artists', 'customers', 'invoices', 'tracks']) expect(tables).toContain(name)
-    await expect(e2e.page.getByTestId('db-tab').first().getAttribute('data-db-name')).resolves.toMatch(/demo/)
-    await expect(e2e.page.getByTestId('welcome').count()).resolves.toBe(0)
+    await expect.poll(() => e2e.page.getByTestId('db-tab').first().getAttribute('data-db-name')).toMatch(/demo/)
+    await expect.poll(() => e2e.page.getByTestId('welcome').count()).toBe(0)
 
     // Columns with key badges; a foreign key jumps to (and highlights) the referenced table.
     await e2e.page.locator('[data-table="tracks"] [data-testid="schema-table-toggle"]').click()
     await e2e.page.locator('[data-testid="schema-column"][data-column="track_id"]').waitFor()
     // Sample values ride along in the column's tooltip.
-    await expect(e2e.page.locator('[data-testid="schema-column"][data-column="name"]').first().getAttribute('title')).resolves.toMatch(/samples: \S/)
+    await expect.poll(() => e2e.page.locator('[data-testid="schema-column"][data-column="name"]').first().getAttribute('title')).toMatch(/samples: \S/)
     expect(await e2e.page.locator('[data-testid="schema-column"][data-column="track_id"] .key-badge--pk').count()).toBe(1)
     const fkLink = e2e.page.locator('[data-testid="schema-column"][data-column="album_id"] [data-testid="schema-fk-link"]')
-    await expect(fkLink.textContent()).resolves.toContain('albums')
+    await expect.poll(() => fkLink.textContent()).toContain('albums')
     await fkLink.click()
     await e2e.page.locator('[data-table="albums"].tree-row--highlight').waitFor()
     await e2e.page.locator('[data-testid="schema-column"][data-column="title"]').first().waitFor()
@@ -99,7 +99,7 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
   it('runs a typed query with Ctrl+Enter and shows the rows', async () => {
     await typeAndRun('SELECT artist_id, name FROM artists ORDER BY artist_id LIMIT 25')
     await e2e.page.getByTestId('result-grid').waitFor()
-    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^25 rows · /)
+    await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^25 rows · /)
     expect(await e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['artist_id', 'name'])
     const firstRow = await e2e.page.getByTestId('grid-row').first().textContent()
     expect(firstRow).toMatch(/^11/) // row number 1, artist_id 1
@@ -108,8 +108,8 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     // Sorting by a header click reverses the ids.
     await e2e.page.getByTestId('grid-header').first().locator('button').click()
     await e2e.page.getByTestId('grid-header').first().locator('button').click()
-    await expect(e2e.page.getByTestId('grid-header').first().getAttribute('aria-sort')).resolves.toBe('descending')
-    await expect(e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).resolves.toBe('25')
+    await expect.poll(() => e2e.page.getByTestId('grid-header').first().getAttribute('aria-sort')).toBe('descending')
+    await expect.poll(() => e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).toBe('25')
 
     // Columns resize by dragging the header's edge.
     const header = e2e.page.getByTestId('grid-header').nth(1)
@@ -127,23 +127,23 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     const text = await e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()
     expect(text?.replace(/\u00a0/g, ' ')).toContain('SELECT * FROM "customers" LIMIT 100;')
     await runAndWait(() => e2e.page.getByTestId('run-query').click())
-    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^60 rows/)
+    await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^60 rows/)
     await typeAndRun("SELECT NULL AS missing, x'00ff' AS bytes, 1 AS one")
     await e2e.page.locator('.cell-null').first().waitFor()
-    await expect(e2e.page.locator('.cell-null').first().textContent()).resolves.toBe('NULL')
-    await expect(e2e.page.locator('.cell-blob').first().textContent()).resolves.toBe('BLOB (2 bytes)')
+    await expect.poll(() => e2e.page.locator('.cell-null').first().textContent()).toBe('NULL')
+    await expect.poll(() => e2e.page.locator('.cell-blob').first().textContent()).toBe('BLOB (2 bytes)')
     // An empty result still shows its columns, and says so.
     await typeAndRun('SELECT * FROM genres WHERE 0')
     await e2e.page.getByTestId('grid-no-rows').waitFor()
-    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^0 rows/)
+    await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^0 rows/)
     expect(await e2e.page.getByTestId('grid-header').count()).toBeGreaterThan(1)
   })
 
   it('truncates a 20,000-row result at the row cap and scrolls the virtualized grid', async () => {
     await typeAndRun('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT i, i * i AS sq FROM n')
     await e2e.page.getByTestId('result-truncated').waitFor()
-    await expect(e2e.page.getByTestId('result-truncated').textContent()).resolves.toBe('truncated at 10,000 rows')
-    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^10,000 rows · /)
+    await expect.poll(() => e2e.page.getByTestId('result-truncated').textContent()).toBe('truncated at 10,000 rows')
+    await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^10,000 rows · /)
     // Virtualized: only a screenful of rows is in the DOM.
     expect(await e2e.page.getByTestId('grid-row').count()).toBeLessThan(120)
 
@@ -154,19 +154,19 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await grid.evaluate((el) => (el.scrollTop = el.scrollHeight))
     const lastRow = e2e.page.locator('[data-testid="grid-row"][aria-rowindex="10001"]')
     await lastRow.waitFor()
-    await expect(lastRow.locator('[role="gridcell"]').first().textContent()).resolves.toBe('10000')
+    await expect.poll(() => lastRow.locator('[role="gridcell"]').first().textContent()).toBe('10000')
     expect(await e2e.page.getByTestId('grid-row').count()).toBeLessThan(120)
     await e2e.shot('04-truncated-scrolled')
   })
 
   it('copies a cell with Ctrl+C and exports CSV and JSON', async () => {
     await typeAndRun("SELECT 'a,b' AS txt, 42 AS n, NULL AS z UNION ALL SELECT 'plain', 7, 1")
-    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^2 rows/)
+    await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^2 rows/)
     await e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').nth(1).click()
     await e2e.page.keyboard.press('ControlOrMeta+C')
     await e2e.page.getByTestId('result-notice').waitFor()
     // Page-side code as a string: this file is type-checked against Node's libs, not the DOM's.
-    await expect(e2e.page.evaluate('navigator.clipboard.readText()')).resolves.toBe('42')
+    await expect.poll(() => e2e.page.evaluate('navigator.clipboard.readText()')).toBe('42')
 
     // Rows: click a row number, shift-click another, copy both as TSV.
     await e2e.page.getByTestId('grid-row').nth(0).locator('.grid-cell--rownum').click()
@@ -192,7 +192,7 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await e2e.page.keyboard.press('Control+Space')
     const widget = e2e.page.locator('.suggest-widget')
     await widget.waitFor()
-    await expect(widget.textContent()).resolves.toMatch(/playlist_tracks/)
+    await expect.poll(() => widget.textContent()).toMatch(/playlist_tracks/)
     await e2e.page.keyboard.press('Escape')
   })
 
@@ -204,22 +204,22 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await e2e.shot('05-running')
     await runAndWait(() => e2e.page.getByTestId('cancel-query').click())
     await e2e.page.getByTestId('error-panel').waitFor()
-    await expect(e2e.page.getByTestId('error-code').textContent()).resolves.toBe('CANCELLED')
-    await expect(e2e.page.getByTestId('run-query').isVisible()).resolves.toBe(true)
+    await expect.poll(() => e2e.page.getByTestId('error-code').textContent()).toBe('CANCELLED')
+    await expect.poll(() => e2e.page.getByTestId('run-query').isVisible()).toBe(true)
   })
 
   it('shows the error panel for a failing query', async () => {
     await typeAndRun('SELECT * FROM no_such_table')
     await e2e.page.getByTestId('error-panel').waitFor()
-    await expect(e2e.page.getByTestId('error-code').textContent()).resolves.toBe('SQL_ERROR')
-    await expect(e2e.page.getByTestId('error-message').textContent()).resolves.toMatch(/no_such_table/)
+    await expect.poll(() => e2e.page.getByTestId('error-code').textContent()).toBe('SQL_ERROR')
+    await expect.poll(() => e2e.page.getByTestId('error-message').textContent()).toMatch(/no_such_table/)
     await e2e.shot('06-error')
   })
 
   it('runs only the selection when there is one', async () => {
     await typeAndRun('SELECT 41 AS x; SELECT 42 AS y')
     await e2e.page.getByTestId('error-panel').waitFor()
-    await expect(e2e.page.getByTestId('error-code').textContent()).resolves.toBe('MULTIPLE_STATEMENTS')
+    await expect.poll(() => e2e.page.getByTestId('error-code').textContent()).toBe('MULTIPLE_STATEMENTS')
     await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
     await e2e.page.keyboard.press('End')
     for (let i = 0; i < 'SELECT 42 AS y'.length; i++) await e2e.page.keyboard.press('Shift+ArrowLeft')
@@ -229,7 +229,7 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().click()
     await runAndWait(() => e2e.page.keyboard.press('ControlOrMeta+Enter'))
     expect(await e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['y'])
-    await expect(e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).resolves.toBe('42')
+    await expect.poll(() => e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).toBe('42')
   })
 
   it('switches to the dark theme', async () => {
@@ -251,11 +251,11 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
   it('the browser-mode open dialog lists recent files and opens a path', async () => {
     await e2e.page.getByTestId('open-database').click()
     await e2e.page.getByTestId('open-dialog').waitFor()
-    await expect(e2e.page.getByTestId('recent-list').textContent()).resolves.toMatch(/demo/)
+    await expect.poll(() => e2e.page.getByTestId('recent-list').textContent()).toMatch(/demo/)
     await e2e.page.getByTestId('open-path-input').fill('/definitely/not/here.sqlite')
     await e2e.page.getByTestId('open-path-submit').click()
     await e2e.page.locator('[data-testid="open-dialog"] [data-testid="error-panel"]').waitFor()
-    await expect(e2e.page.locator('[data-testid="open-dialog"] [data-testid="error-code"]').textContent()).resolves.toBe('NOT_FOUND')
+    await expect.poll(() => e2e.page.locator('[data-testid="open-dialog"] [data-testid="error-code"]').textContent()).toBe('NOT_FOUND')
     await e2e.shot('08-open-dialog')
 
     // A real path opens in a second tab; its 500 tables render as a handful of DOM rows.
@@ -263,7 +263,7 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await e2e.page.getByTestId('open-path-submit').click()
     await e2e.page.getByTestId('open-dialog').waitFor({ state: 'detached' })
     await e2e.page.locator('[data-testid="schema-table"][data-table="t_000"]').waitFor()
-    await expect(e2e.page.locator('.schema-tree__summary').textContent()).resolves.toMatch(/^500 tables/)
+    await expect.poll(() => e2e.page.locator('.schema-tree__summary').textContent()).toMatch(/^500 tables/)
     expect(await e2e.page.getByTestId('schema-table').count()).toBeLessThan(80)
     expect(await e2e.page.getByTestId('db-tab').count()).toBe(2)
     await e2e.page.getByTestId('schema-filter').fill('t_499')
@@ -273,15 +273,15 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await e2e.page.locator('[data-table="t_499"] [data-testid="schema-table-toggle"]').click()
     await e2e.page.locator('[data-testid="schema-column"][data-column="parent_id"] [data-testid="schema-fk-link"]').click()
     await e2e.page.locator('[data-table="t_498"].tree-row--highlight').waitFor()
-    await expect(e2e.page.getByTestId('schema-filter').inputValue()).resolves.toBe('')
+    await expect.poll(() => e2e.page.getByTestId('schema-filter').inputValue()).toBe('')
     expect(await e2e.page.getByTestId('schema-table').count()).toBeLessThan(80)
     await e2e.shot('09-wide-schema')
 
     // Back to the demo tab: its editor text and schema come back.
     await e2e.page.locator('[data-testid="db-tab"][data-db-name="demo.sqlite"] [role="tab"]').click()
     await e2e.page.locator('[data-testid="schema-table"][data-table="tracks"]').waitFor()
-    await expect(e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()).resolves.toMatch(/JOIN\s+albums/)
-    await expect(e2e.page.getByTestId('result-status').textContent()).resolves.toMatch(/^200 rows/)
+    await expect.poll(() => e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()).toMatch(/JOIN\s+albums/)
+    await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^200 rows/)
 
     // Format pretty-prints the one-line query over several lines.
     expect(await e2e.page.locator('[data-testid="sql-editor"] .view-line').count()).toBe(1)
@@ -297,8 +297,8 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await e2e.page.getByTestId('open-database').click()
     const missing = e2e.page.locator('[data-testid="recent-list"] .recent-item--missing')
     await missing.waitFor()
-    await expect(missing.textContent()).resolves.toMatch(/five-hundred/)
-    await expect(missing.locator('.recent-item__open').isDisabled()).resolves.toBe(true)
+    await expect.poll(() => missing.textContent()).toMatch(/five-hundred/)
+    await expect.poll(() => missing.locator('.recent-item__open').isDisabled()).toBe(true)
     await e2e.shot('11-recent-missing')
     await e2e.page.keyboard.press('Escape')
     await e2e.page.getByTestId('open-dialog').waitFor({ state: 'detached' })
