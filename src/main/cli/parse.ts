@@ -1,13 +1,25 @@
+// Commander option parsers: a bad value is a usage error naming what was expected, before any work starts.
 import { InvalidArgumentError } from 'commander'
 
-export function parsePositiveInt(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer')
-  return n
+function numberWhere(check: (n: number) => boolean, expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value)
+    if (value.trim() === '' || !check(n)) throw new InvalidArgumentError(`expected ${expected}`)
+    return n
+  }
 }
 
-export function parsePort(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535')
-  return n
+export const parsePositiveInt = numberWhere((n) => Number.isInteger(n) && n > 0, 'a positive integer')
+export const parseNonNegativeInt = numberWhere((n) => Number.isInteger(n) && n >= 0, 'a non-negative integer')
+export const parseInteger = numberWhere(Number.isInteger, 'an integer')
+export const parsePositiveNumber = numberWhere((n) => Number.isFinite(n) && n > 0, 'a positive number')
+export const parseNonNegativeNumber = numberWhere((n) => Number.isFinite(n) && n >= 0, 'a non-negative number')
+export const parseFraction = numberWhere((n) => Number.isFinite(n) && n >= 0 && n < 1, 'a number from 0 to below 1')
+export const parsePort = numberWhere((n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port number 0-65535')
+
+export function parseList(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter(Boolean)
 }
+
+/** The same range model.setAdapter accepts. */
+export const parseAdapterScale = numberWhere((n) => Number.isFinite(n) && n >= 0 && n <= 4, 'an adapter scale from 0 to 4')

@@ -9,7 +9,7 @@ import type { Backend } from '../../core/llm'
 import { ModelEngine, ModelManager } from '../../core/llm'
 import { defaultDataDir } from '../../core/platform/paths'
 import { formatResult } from '../output'
-import { parsePositiveInt } from '../parse'
+import { parseAdapterScale, parsePositiveInt } from '../parse'
 
 interface AskCliOptions {
   model?: string
@@ -26,12 +26,6 @@ interface AskCliOptions {
   rules?: string
   maxRows: number
   timeout: number
-}
-
-function parseScale(value: string): number {
-  const n = Number(value)
-  if (!Number.isFinite(n)) throw new SqlstillError('BAD_REQUEST', `--adapter-scale expects a number (got ${value})`)
-  return n
 }
 
 async function pickModel(manager: ModelManager, ref: string | undefined): Promise<string> {
@@ -63,7 +57,7 @@ export function register(program: Command): void {
     .argument('<question>', 'the question, in plain language')
     .option('-m, --model <model>', 'model: a .gguf path, a model id, or an hf:/https: URI (downloaded once)')
     .option('--adapter <path>', 'LoRA adapter (.gguf) to apply')
-    .option('--adapter-scale <n>', 'adapter strength', parseScale, 1)
+    .option('--adapter-scale <n>', 'adapter strength', parseAdapterScale, 1)
     .option('--json', 'print the full record (attempts, timings, result) as JSON')
     .option('--sql-only', 'print only the SQL')
     .option('--no-repair', 'do not re-prompt the model when its query fails')

@@ -22,7 +22,7 @@ import { createTeacher, type TeacherConfig } from '../../core/teacher/create'
 import type { Teacher } from '../../core/teacher/types'
 import { ALL_LORA_TARGETS } from '../../core/train/native'
 import type { HardnessMix } from '../../core/teacher/synthesizer'
-import { parsePositiveInt } from '../parse'
+import { parseFraction, parseInteger, parseList, parsePositiveInt, parsePositiveNumber } from '../parse'
 
 interface CustomizeCliOptions {
   teacher: string
@@ -93,28 +93,6 @@ export function readPairsFile(file: string): UserPair[] {
 /** The user's corrections from the app's history: items marked wrong that carry the corrected SQL. */
 function fixItFromHistory(dbPath: string): FixItPair[] {
   return historyPairs(new AskHistory(defaultDataDir()).list(dbPath)).fixIt
-}
-
-function parseFraction(value: string): number {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new InvalidArgumentError('expected a number from 0 to below 1')
-  return n
-}
-
-function parseInteger(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer')
-  return n
-}
-
-function parsePositiveNumber(value: string): number {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number')
-  return n
-}
-
-function parseList(value: string): string[] {
-  return value.split(',').map((v) => v.trim()).filter(Boolean)
 }
 
 function parseTargets(value: string): string[] {
@@ -193,7 +171,7 @@ export function register(program: Command): void {
     .option('--eval-fraction <x>', 'share of synthetic pairs held out for evaluation', parseFraction, 0.1)
     .option('--epochs <n>', 'training epochs', parsePositiveInt)
     .option('--max-steps <n>', 'stop training after N optimizer steps', parsePositiveInt)
-    .option('--kid <alpha>', 'knowledge distillation with imperfect data: replace this share of completion inputs', Number)
+    .option('--kid <alpha>', 'knowledge distillation with imperfect data: replace this share of completion inputs', parseFraction)
     .option('--plan-targets', 'experiment: train "-- plan: …" lines before the SQL (Struct-SQL)')
     .option('--rank <n>', 'LoRA rank', parsePositiveInt)
     .option('--alpha <x>', 'LoRA alpha (scale = alpha / rank)', parsePositiveNumber)

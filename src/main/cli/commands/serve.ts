@@ -5,7 +5,7 @@ import { openAiRoute } from '../../web/openai'
 import { startWebHost } from '../../web/webHost'
 import { createCliService } from '../context'
 import { openInBrowser } from '../openBrowser'
-import { parsePort } from '../parse'
+import { parseAdapterScale, parsePort } from '../parse'
 
 export interface ServeOptions {
   port: number
@@ -15,12 +15,6 @@ export interface ServeOptions {
   model?: string
   adapter?: string
   adapterScale?: number
-}
-
-function parseScale(value: string): number {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n < 0 || n > 4) throw new InvalidArgumentError('expected a number from 0 to 4')
-  return n
 }
 
 export function register(program: Command): void {
@@ -33,7 +27,7 @@ export function register(program: Command): void {
     .option('--no-demo', 'do not open the demo database when no --db is given')
     .option('--model <ref>', 'student model to load at start (path, model id or hf:/https: URI); also served at /v1')
     .option('--adapter <path>', 'LoRA adapter (GGUF) to apply to the --model at start')
-    .option('--adapter-scale <scale>', 'strength of the --adapter (default 1)', parseScale)
+    .option('--adapter-scale <scale>', 'strength of the --adapter (default 1)', parseAdapterScale)
     .action(async (opts: ServeOptions) => {
       await serve(opts)
     })

@@ -1,11 +1,10 @@
 // `sqlstill train --base M --data pairs.jsonl --out DIR`: LoRA fine-tuning in a child process, with a progress
 // line, Ctrl-C to stop (a checkpoint is written) and --resume to continue.
 import type { Command } from 'commander'
-import { InvalidArgumentError } from 'commander'
 import { SqlstillError } from '../../../shared/errors'
 import { loadPairsJsonl } from '../../core/train/dataset'
 import { resumeTraining, startTraining, type TrainProgress } from '../../core/train/job'
-import { parsePositiveInt } from '../parse'
+import { parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt } from '../parse'
 
 interface TrainCliOptions {
   base?: string
@@ -31,18 +30,6 @@ interface TrainCliOptions {
   json?: boolean
 }
 
-function parseNumber(value: string): number {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number')
-  return n
-}
-
-function parseNonNegativeInt(value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer')
-  return n
-}
-
 function progressLine(p: TrainProgress): string {
   if (p.phase === 'tokenizing') return 'tokenizing…'
   const loss = p.loss === null ? '' : ` · loss ${p.loss.toFixed(4)}`
@@ -60,15 +47,15 @@ export function register(program: Command): void {
     .option('--eval-data <file>', 'held-out pairs for eval loss and early stopping (same format)')
     .requiredOption('--out <dir>', 'output directory (adapter.gguf, metrics.jsonl, checkpoint/)')
     .option('--rank <n>', 'LoRA rank', parsePositiveInt)
-    .option('--alpha <n>', 'LoRA alpha', parseNumber)
-    .option('--lr <rate>', 'peak learning rate', parseNumber)
+    .option('--alpha <n>', 'LoRA alpha', parseNonNegativeNumber)
+    .option('--lr <rate>', 'peak learning rate', parseNonNegativeNumber)
     .option('--epochs <n>', 'epochs', parsePositiveInt)
     .option('--max-steps <n>', 'stop after this many optimizer steps', parsePositiveInt)
     .option('--batch-size <n>', 'sequences per micro-batch', parsePositiveInt)
     .option('--grad-accumulation <n>', 'micro-batches per optimizer step', parsePositiveInt)
     .option('--max-length <tokens>', 'longest prompt + completion; longer pairs are skipped (or cut with --truncate)', parsePositiveInt)
     .option('--truncate', 'cut over-long completions instead of skipping the pair')
-    .option('--kid <alpha>', 'KID: replace this fraction of completion inputs with the model’s own predictions', parseNumber)
+    .option('--kid <alpha>', 'KID: replace this fraction of completion inputs with the model’s own predictions', parseNonNegativeNumber)
     .option('--threads <n>', 'CPU threads', parsePositiveInt)
     .option('--seed <n>', 'random seed', parseNonNegativeInt)
     .option('--eval-every <steps>', 'evaluate every N steps', parseNonNegativeInt)
