@@ -23,19 +23,22 @@ ensureNativeBuilt()
 const dir = tempDir('sqlstill-customize-proof-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-// Opt-in (SQLSTILL_CUSTOMIZE_PROOF=1) because no setting reaches +50 reliably yet. Measured on this 2-core machine,
-// base EX 0% every time, 29 held-out questions: 10 epochs at lr 3e-3 gave 24.7–48.3% depending on the split;
-// 30 epochs 51.7%; 40 epochs at lr 5e-3 (this setting) 75.9% with threads 1 and 44.8% with threads 2 (765 s).
-// Run-to-run spread of ±15 points or more, from the split and the order of float sums, dominates.
-describe.runIf(process.env.SQLSTILL_CUSTOMIZE_PROOF === '1')('customization teaches the tiny student a new schema', () => {
-  it('raises execution accuracy on held-out synthesized questions by at least 50 points', { timeout: 1_800_000 }, async () => {
+// What decides it is how much the synthesizer writes, not how long the student trains: at the same ~1000 optimizer
+// steps, measured on this 2-core machine (base EX 0% every time), 100 pairs × 40 epochs gave 50% (eval 44), 200 × 40
+// gave 54% (eval 87), 400 × 20 gave 71.5% (eval 130: easy 12/15, medium 33/42, hard 23/34, extra 25/39) and, with
+// seed 11, 81.5%. With few pairs the student memorizes them (train loss ~0.001) and misreads "at least"/"at most"
+// and values on new ones.
+// The large eval split keeps the measurement itself from swinging by a question or two.
+describe('customization teaches the tiny student a new schema', () => {
+  it('raises execution accuracy on held-out synthesized questions by at least 50 points', { timeout: 3_000_000 }, async () => {
     const started = Date.now()
     const result = await runCustomization({
       dbPath: spiderDb('pets_1'),
       outDir: dir,
       teacher: 'synth',
       studentModel: join(modelsDir, 'stories260K-f32.gguf'),
-      n: 200,
+      n: 400,
+      evalFraction: 0.2,
       seed: 7,
       synthesis: { mix: { easy: 1, medium: 0, hard: 0, extra: 0 }, tables: ['Pets'] },
       train: {
@@ -43,7 +46,7 @@ describe.runIf(process.env.SQLSTILL_CUSTOMIZE_PROOF === '1')('customization teac
         rank: 8,
         alpha: 16,
         learningRate: 5e-3,
-        epochs: 40,
+        epochs: 20,
         batchSize: 8,
         threads: 2,
       },
@@ -55,7 +58,7 @@ describe.runIf(process.env.SQLSTILL_CUSTOMIZE_PROOF === '1')('customization teac
     // held out for real: the eval questions are not in the training split
     const trainQuestions = new Set(readSplit(dir, 'train').map((e) => e.question))
     const evalSet = readSplit(dir, 'eval')
-    expect(evalSet.length).toBeGreaterThanOrEqual(20)
+    expect(evalSet.length).toBeGreaterThanOrEqual(100)
     expect(evalSet.filter((e) => trainQuestions.has(e.question))).toEqual([])
 
     expect(customized - base).toBeGreaterThanOrEqual(0.5)
