@@ -1,5 +1,6 @@
 // A question asked of the student: its attempts, validation class, result summary and the user's verdict.
 import type { ApiErrorShape } from './errors'
+import type { PromptForm } from './models'
 import type { QueryResult } from './query'
 
 export type ValidationClass = 'no_sql' | 'syntax' | 'unknown_identifier' | 'runtime_error' | 'empty_result' | 'ok'
@@ -40,7 +41,7 @@ export interface AskRecord {
   attempts: AskAttempt[]
   modelId: string
   adapterId: string | null
-  promptForm: 'chat' | 'completion'
+  promptForm: PromptForm
   /** Prompt tokens of the first attempt. */
   promptTokens: number
   schemaTables: string[]

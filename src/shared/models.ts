@@ -1,6 +1,8 @@
 // Models as the UI and the core both see them: files, their GGUF facts, downloads, the loaded student.
 import type { ApiErrorShape } from './errors'
 
+export type PromptForm = 'chat' | 'completion'
+
 export interface GgufModelInfo {
   path: string
   sizeBytes: number
@@ -15,6 +17,11 @@ export interface GgufModelInfo {
   /** The context length the model was trained with. */
   contextLength: number | null
   hasChatTemplate: boolean
+  /**
+   * The prompt form sqlstill fine-tuned this file on (sqlstill.prompt.form: its LoRA adapters and the models fused
+   * from them); null for everything else. Such a file is asked in that form, whatever its chat template.
+   */
+  trainedPromptForm: PromptForm | null
   /** general.type: "model" for models, "adapter" for LoRA files; null when absent (older files are models). */
   type: string | null
   tensorCount: number
@@ -80,6 +87,8 @@ export interface LoadedModelInfo {
   contextClamped: boolean
   trainContextSize: number
   hasChatTemplate: boolean
+  /** How questions are put to the model as loaded now: the active adapter's trained form wins over the template. */
+  promptForm: PromptForm
   backend: Backend
   adapter: AdapterSpec | null
 }

@@ -9,7 +9,7 @@ import { SqlstillError } from '../../src/shared/errors'
 import { spiderDb, tempDir } from '../helpers/paths'
 
 /** Test double for the student's tokenizer: none is loaded, so prompts are not fitted to a context (as for `ask` with a generator that has no tokenizer). */
-const noStudentProfile = async () => ({ hasChatTemplate: false, close: async () => undefined })
+const noStudentProfile = async () => ({ close: async () => undefined })
 
 
 let dir: string

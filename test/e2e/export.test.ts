@@ -97,6 +97,8 @@ describe.skipIf(!hasChromium)('export dialog and drag-and-drop in Chromium (brow
     await drawer.getByTestId('adapter-path').fill(adapter)
     await drawer.getByTestId('adapter-apply').click()
     await drawer.getByTestId('loaded-adapter').waitFor()
+    await expect.poll(() => drawer.getByTestId('loaded-prompt-form').textContent()).toBe('plain-text prompt')
+    await e2e.shot('drawer-adapter')
     await drawer.getByTestId('loaded-adapter-export').click()
     await drawer.waitFor({ state: 'detached' })
 

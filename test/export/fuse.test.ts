@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { SqlstillError } from '../../src/shared/errors'
 import { exportFused } from '../../src/main/core/export'
 import { fuseAndQuantize } from '../../src/main/core/export/fuse'
+import { readModelInfo } from '../../src/main/core/llm/gguf'
 import { readGgufMetadata } from '../../src/main/core/train/native'
 import { startTraining } from '../../src/main/core/train/job'
 import { tempDir } from '../helpers/paths'
@@ -58,6 +59,10 @@ describe('exportFused', () => {
     const base = readGgufMetadata(storiesF32)
     expect(meta.tensors.map((t) => t.name)).toEqual(base.tensors.map((t) => t.name))
     expect(meta.metadata['tokenizer.ggml.model']).toBe(base.metadata['tokenizer.ggml.model'])
+    // the adapter's prompt form travels into the fused model, so sqlstill keeps asking it the way it was trained
+    expect(meta.metadata['sqlstill.prompt.form']).toBe('completion')
+    expect((await readModelInfo(out)).trainedPromptForm).toBe('completion')
+    expect((await readModelInfo(storiesF32)).trainedPromptForm).toBeNull()
     const fused = llamaReference({ modelPath: out, sequences: [], greedy: { prompts: PROMPTS, maxTokens: MAX_TOKENS } }).greedy!
     expect(fused).toEqual(reference)
   })
@@ -66,6 +71,7 @@ describe('exportFused', () => {
     const out = join(dir, `fused-${type}.gguf`)
     fuseAndQuantize({ base: storiesF32, adapter, type, out, threads: 1 })
     const meta = readGgufMetadata(out)
+    expect(meta.metadata['sqlstill.prompt.form']).toBe('completion')
     const types = new Set(meta.tensors.filter((t) => t.name.includes('ffn_up')).map((t) => t.type))
     const greedy = llamaReference({ modelPath: out, sequences: [], greedy: { prompts: PROMPTS, maxTokens: MAX_TOKENS } }).greedy!
     const agree = agreement(greedy, reference)

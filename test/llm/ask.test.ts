@@ -22,6 +22,7 @@ class ScriptedGenerator implements SqlGenerator {
   constructor(
     private readonly outputs: string[],
     chat = false,
+    readonly promptForm?: 'chat' | 'completion',
   ) {
     this.hasChatTemplate = chat
   }
@@ -114,6 +115,16 @@ describe('validation classes and the repair round (scripted outputs, real databa
     const repair = gen.prompts[1] as { messages: { role: string; content: string }[] }
     expect(repair.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user'])
     expect(repair.messages[3].content).toMatch(/nme/)
+  })
+
+  test('a chat-template model with an adapter fine-tuned on plain text is asked in plain text', async () => {
+    const gen = new ScriptedGenerator(['SELECT name FROM singer'], true, 'completion')
+    const { record } = await ask({ generator: gen, db, question: 'Names of singers?' })
+    expect(record.promptForm).toBe('completion')
+    expect(typeof gen.prompts[0]).toBe('string')
+    // an explicit form still wins over the model's
+    const forced = new ScriptedGenerator(['SELECT name FROM singer'], true, 'completion')
+    expect((await ask({ generator: forced, db, question: 'Names of singers?', promptForm: 'chat' })).record.promptForm).toBe('chat')
   })
 })
 

@@ -5,7 +5,8 @@ import { loadedModelCount } from '../../src/main/core/llm/backend'
 import { ModelEngine } from '../../src/main/core/llm/engine'
 import { readModelInfo } from '../../src/main/core/llm/gguf'
 import { SqlstillError } from '../../src/shared/errors'
-import { writeGguf, writeStoriesLora } from './ggufWriter'
+import { writeSyntheticQwen2 } from '../../src/main/core/gguf/synthetic'
+import { noise, writeGguf, writeStoriesLora, type GgufValue } from './ggufWriter'
 import { storiesF32, storiesQ8, TEST_THREADS, tempDir } from './models'
 import { codeOf } from '../helpers/errors'
 
@@ -159,5 +160,61 @@ describe('generation on stories260K', () => {
     expect(engine.adapter).toBeNull()
     expect((await engine.generate('Once upon a time', { maxTokens: 24 })).text).toBe(baseline)
     console.log(`baseline: ${JSON.stringify(baseline)}\nwith LoRA: ${JSON.stringify(adapted)}`)
+  })
+})
+
+describe('prompt form', () => {
+  test('a chat-template model is asked in chat form until an adapter fine-tuned on plain text is active', async () => {
+    const qwen = path.join(dir, 'qwen2-tiny.gguf')
+    writeSyntheticQwen2(
+      qwen,
+      { name: 'qwen2 tiny', layers: 1, embd: 64, heads: 4, kvHeads: 2, ffn: 128, vocab: 1024, contextLength: 256, ropeFreqBase: 1_000_000, tiedEmbeddings: true },
+      'F32',
+    )
+    const adapter = (file: string, extra: Record<string, GgufValue>) => {
+      writeGguf(
+        path.join(dir, file),
+        {
+          'general.architecture': { type: 'string', value: 'qwen2' },
+          'general.type': { type: 'string', value: 'adapter' },
+          'adapter.type': { type: 'string', value: 'lora' },
+          'adapter.lora.alpha': { type: 'f32', value: 4 },
+          ...extra,
+        },
+        [
+          { name: 'blk.0.attn_q.weight.lora_a', ne: [64, 4], data: noise(256, 1, 0.1) },
+          { name: 'blk.0.attn_q.weight.lora_b', ne: [4, 64], data: noise(256, 2, 0.1) },
+        ],
+      )
+      return path.join(dir, file)
+    }
+    const ours = adapter('qwen-sqlstill.gguf', { 'sqlstill.prompt.form': { type: 'string', value: 'completion' } })
+    const foreign = adapter('qwen-foreign.gguf', {})
+    const chat = await ModelEngine.load(qwen, { contextSize: 256, threads: TEST_THREADS })
+    try {
+      expect(chat.hasChatTemplate).toBe(true)
+      expect(chat.promptForm).toBe('chat')
+      await chat.setAdapter({ path: ours })
+      expect(chat.promptForm).toBe('completion')
+      // an adapter that does not say how it was trained leaves the model's own form
+      await chat.setAdapter({ path: foreign })
+      expect(chat.promptForm).toBe('chat')
+      // a failed switch keeps the previous adapter and its form
+      await chat.setAdapter({ path: ours })
+      expect(await codeOf(chat.setAdapter({ path: lora }))).toBe('NOT_A_MODEL')
+      expect(chat.adapterId).toBe('qwen-sqlstill.gguf')
+      expect(chat.promptForm).toBe('completion')
+      await chat.setAdapter(null)
+      expect(chat.promptForm).toBe('chat')
+    } finally {
+      await chat.dispose()
+    }
+    // without a template, plain text is the only form
+    const plain = await ModelEngine.load(storiesF32, { contextSize: 64, threads: TEST_THREADS })
+    try {
+      expect(plain.promptForm).toBe('completion')
+    } finally {
+      await plain.dispose()
+    }
   })
 })

@@ -43,6 +43,7 @@ describe('startTraining', () => {
     const meta = readGgufMetadata(r.adapterPath).metadata
     expect(meta['general.type']).toBe('adapter')
     expect(meta['sqlstill.base.sha256']).toMatch(/^[0-9a-f]{64}$/)
+    expect(meta['sqlstill.prompt.form']).toBe('completion')
     expect(meta['sqlstill.dataset.sha256']).toMatch(/^[0-9a-f]{64}$/)
     expect(JSON.parse(String(meta['sqlstill.train.config']))).toMatchObject({ rank: 4, alpha: 8, trainExamples: 8 })
     expect(JSON.parse(String(meta['sqlstill.train.metrics']))).toMatchObject({ steps: 30 })

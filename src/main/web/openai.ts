@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import { toErrorShape } from '../../shared/errors'
+import type { PromptForm } from '../../shared/models'
 import type { GenerateOptions, GenerateResult, ModelEngine, PromptInput } from '../core/llm/engine'
 import type { ChatMessage } from '../core/prompt/build'
 import type { RouteHandler } from './webHost'
@@ -15,7 +16,7 @@ import type { RouteHandler } from './webHost'
 export interface StudentSource {
   loadedEngine(): Promise<StudentEngine | null>
 }
-export type StudentEngine = Pick<ModelEngine, 'generate' | 'hasChatTemplate' | 'modelId' | 'adapterId' | 'contextSize'>
+export type StudentEngine = Pick<ModelEngine, 'generate' | 'promptForm' | 'modelId' | 'adapterId' | 'contextSize'>
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 const DEFAULT_MAX_TOKENS = 512
@@ -136,8 +137,8 @@ function toChatMessages(request: ChatRequest): ChatMessage[] {
 }
 
 /** The prompt for this engine, and the stops the flattened form needs so the model does not write the next turn. */
-export function promptFor(messages: ChatMessage[], hasChatTemplate: boolean): { prompt: PromptInput; stops: string[] } {
-  if (hasChatTemplate) return { prompt: { messages }, stops: [] }
+export function promptFor(messages: ChatMessage[], form: PromptForm): { prompt: PromptInput; stops: string[] } {
+  if (form === 'chat') return { prompt: { messages }, stops: [] }
   if (messages.length === 1 && messages[0].role === 'user') return { prompt: messages[0].content, stops: [] }
   const label = { system: 'System', user: 'User', assistant: 'Assistant' } as const
   const lines = messages.map((m) => (m.role === 'system' ? `${m.content}\n` : `${label[m.role]}: ${m.content}`))
@@ -151,7 +152,7 @@ interface Plan {
 }
 
 function plan(engine: StudentEngine, request: ChatRequest, signal: AbortSignal): Plan {
-  const { prompt, stops } = promptFor(toChatMessages(request), engine.hasChatTemplate)
+  const { prompt, stops } = promptFor(toChatMessages(request), engine.promptForm)
   const requestStops = request.stop == null ? [] : typeof request.stop === 'string' ? [request.stop] : request.stop
   return {
     prompt,

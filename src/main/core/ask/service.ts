@@ -95,6 +95,7 @@ export class AskService {
       contextClamped: e.contextClamped,
       trainContextSize: e.trainContextSize,
       hasChatTemplate: e.hasChatTemplate,
+      promptForm: e.promptForm,
       backend: e.backend,
       adapter: e.adapter,
     }

@@ -10,7 +10,7 @@ import type { Backend, ModelLease } from './backend'
 import { backendInUse, leaseModel, sharedLlama } from './backend'
 import type { GgufModelInfo } from './gguf'
 import { readAdapterInfo, readModelInfo } from './gguf'
-import type { AdapterSpec } from '../../../shared/models'
+import type { AdapterSpec, PromptForm } from '../../../shared/models'
 export type { AdapterSpec }
 
 
@@ -83,6 +83,7 @@ export class ModelEngine {
   private sequence: LlamaContextSequence | null = null
   private queue: Promise<unknown> = Promise.resolve()
   private currentAdapter: AdapterSpec | null = null
+  private adapterPromptForm: PromptForm | null = null
   private disposed = false
 
   private constructor(
@@ -150,6 +151,15 @@ export class ModelEngine {
 
   get hasChatTemplate(): boolean {
     return this.info.hasChatTemplate
+  }
+
+  /**
+   * The form questions must take: what the active adapter (or a fused model) was fine-tuned on, else the chat form
+   * when the model has a template. An adapter trained on plain text but asked through the chat template would be
+   * measured in one form and used in another.
+   */
+  get promptForm(): PromptForm {
+    return this.adapterPromptForm ?? this.info.trainedPromptForm ?? (this.info.hasChatTemplate ? 'chat' : 'completion')
   }
 
   /** Tokens currently held in the sequence (what the next prompt can reuse). */
@@ -223,8 +233,10 @@ export class ModelEngine {
   }
 
   private async openContext(adapter: AdapterSpec | null): Promise<void> {
+    let adapterForm: PromptForm | null = null
     if (adapter) {
       const adapterInfo = await readAdapterInfo(adapter.path)
+      adapterForm = adapterInfo.trainedPromptForm
       if (adapterInfo.architecture && adapterInfo.architecture !== this.info.architecture) {
         throw new SqlstillError(
           'NOT_A_MODEL',
@@ -255,6 +267,7 @@ export class ModelEngine {
     }
     this.sequence = this.context.getSequence()
     this.currentAdapter = adapter ? { path: adapter.path, scale: adapter.scale ?? 1 } : null
+    this.adapterPromptForm = adapterForm
   }
 
   private promptTokens(prompt: PromptInput): { tokens: Token[]; stops: string[] } {

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises'
 import { GgufFileType, readGgufFileInfo } from 'node-llama-cpp'
 import { SqlstillError } from '../../../shared/errors'
-import type { GgufModelInfo } from '../../../shared/models'
+import type { GgufModelInfo, PromptForm } from '../../../shared/models'
 export type { GgufModelInfo }
 
 
@@ -37,6 +37,12 @@ async function checkFile(path: string): Promise<number> {
 }
 
 /** Reads any GGUF file's header (model or adapter). NOT_FOUND when missing, NOT_A_MODEL when not a GGUF. */
+/** sqlstill.prompt.form: our trainer writes it into every adapter, and export carries it into fused models. */
+function trainedPromptForm(metadata: Record<string, Record<string, unknown> | undefined>): PromptForm | null {
+  const prompt = (metadata.sqlstill?.prompt ?? {}) as Record<string, unknown>
+  return prompt.form === 'chat' || prompt.form === 'completion' ? prompt.form : null
+}
+
 export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
   const sizeBytes = await checkFile(path)
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>
@@ -66,6 +72,7 @@ export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
     fileType,
     contextLength: typeof archMeta.context_length === 'number' ? archMeta.context_length : null,
     hasChatTemplate: typeof tokenizer.chat_template === 'string' && tokenizer.chat_template.length > 0,
+    trainedPromptForm: trainedPromptForm(metadata),
     type: typeof general.type === 'string' ? general.type : null,
     tensorCount: Number(info.totalTensorCount ?? info.tensorCount),
   }

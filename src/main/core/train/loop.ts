@@ -262,6 +262,9 @@ export async function runTrainingJob(
       'dataset.sha256': dataHash,
       'train.config': JSON.stringify(describeConfig(config)),
       'train.metrics': JSON.stringify(metrics),
+      // Examples are plain text (prompt + completion), never rendered through a chat template: the engine asks
+      // with this adapter in that form.
+      'prompt.form': 'completion',
     })
     saveCheckpoint()
     const result: TrainResult = {

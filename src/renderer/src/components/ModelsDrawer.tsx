@@ -107,7 +107,10 @@ export function ModelsDrawer({ current, onClose, onExport }: Props) {
                 <strong>{current.path.split(/[\\/]/).pop()}</strong>{' '}
                 <span className="muted small">
                   {current.architecture} · {formatParams(current.parameterCount)} params · {current.quantization ?? '?'} · ctx {current.contextSize}
-                  {current.contextClamped ? ` (clamped to the trained ${current.trainContextSize})` : ''} · {current.backend}
+                  {current.contextClamped ? ` (clamped to the trained ${current.trainContextSize})` : ''} · {current.backend} ·{' '}
+                  <span data-testid="loaded-prompt-form" title="How questions are put to the model: a customized adapter is asked in the form it was trained on">
+                    {current.promptForm === 'chat' ? 'chat template' : 'plain-text prompt'}
+                  </span>
                 </span>
               </div>
               <div className="small">

@@ -345,9 +345,8 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
           adapterPath: out.outcome.adapterPath,
           evalExamples: out.evalExamples,
           planTargets: !!settings.train.planTargets,
+          // The adapter records this form (sqlstill.prompt.form), so ask() uses it even for a chat-template student.
           promptForm: 'completion',
-          // ask() would use the chat form for this student: the lead must pin promptForm 'completion' for it.
-          studentHasChatTemplate: student.hasChatTemplate,
         },
       }
     })

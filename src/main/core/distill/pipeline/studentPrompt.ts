@@ -4,7 +4,8 @@
 //
 // Only the completion form is produced: a chat-template student would need its template rendered to text, which
 // only node-llama-cpp can do (ModelEngine.formatChat yields tokens). A student with a chat template is therefore
-// trained on the completion form and must be asked with promptForm 'completion' (see the report/open questions).
+// trained on the completion form; the trainer writes that into the adapter (sqlstill.prompt.form) and the engine
+// asks in that form whenever the adapter, or a model fused from it, is in use.
 import type { Schema } from '../../../../shared/schema'
 import { ask, type SqlGenerator } from '../../ask/ask'
 import type { DatabaseHandle } from '../../db'

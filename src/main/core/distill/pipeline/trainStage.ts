@@ -76,7 +76,6 @@ export async function loadStudentProfile(modelPath: string): Promise<LoadedStude
   return {
     tokenCounter: engine.tokenCounter,
     contextSize: engine.contextSize,
-    hasChatTemplate: engine.hasChatTemplate,
     close: () => engine.dispose(),
   }
 }

@@ -128,8 +128,6 @@ export interface CustomizeDeps {
 export interface LoadedStudentProfile {
   tokenCounter?: (text: string) => number
   contextSize?: number
-  /** `ask` would use the chat form for this student; training uses the completion form (see studentPrompt.ts). */
-  hasChatTemplate: boolean
   close(): Promise<void>
 }
 
