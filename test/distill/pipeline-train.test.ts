@@ -67,7 +67,7 @@ describe('customization with the real trainer and student', () => {
         const recorder: SqlGenerator = {
           modelId: engine.modelId,
           adapterId: null,
-          hasChatTemplate: engine.hasChatTemplate,
+          promptForm: engine.promptForm,
           tokenCounter: engine.tokenCounter,
           contextSize: engine.contextSize,
           generate: async (prompt, o) => {

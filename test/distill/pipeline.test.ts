@@ -111,7 +111,7 @@ async function askPrompt(question: string, rules: string): Promise<string> {
   const generator: SqlGenerator = {
     modelId: 'recorder',
     adapterId: null,
-    hasChatTemplate: false,
+    promptForm: 'completion',
     async generate(prompt) {
       sent = prompt
       return { text: 'SELECT 1', stopReason: 'stop' as const, promptTokens: 1, reusedPromptTokens: 0, generatedTokens: 1, timeToFirstTokenMs: 1, totalMs: 1, tokensPerSecond: 1 }

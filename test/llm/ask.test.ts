@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/main/core/db'
 import type { GenerateOptions, GenerateResult, PromptInput } from '../../src/main/core/llm/engine'
 import { ModelEngine } from '../../src/main/core/llm/engine'
 import { SqlstillError } from '../../src/shared/errors'
+import type { PromptForm } from '../../src/shared/models'
 import { spiderDbPath } from '../prompt/spider'
 import { storiesF32, TEST_THREADS, tempDir } from './models'
 
@@ -17,15 +18,11 @@ import { storiesF32, TEST_THREADS, tempDir } from './models'
 class ScriptedGenerator implements SqlGenerator {
   readonly modelId = 'scripted'
   readonly adapterId = null
-  readonly hasChatTemplate: boolean
   readonly prompts: PromptInput[] = []
   constructor(
     private readonly outputs: string[],
-    chat = false,
-    readonly promptForm?: 'chat' | 'completion',
-  ) {
-    this.hasChatTemplate = chat
-  }
+    readonly promptForm: PromptForm = 'completion',
+  ) {}
   async generate(prompt: PromptInput, options: GenerateOptions = {}): Promise<GenerateResult> {
     this.prompts.push(prompt)
     const text = this.outputs.shift() ?? ''
@@ -108,7 +105,7 @@ describe('validation classes and the repair round (scripted outputs, real databa
   })
 
   test('chat-form models get chat messages, and the repair continues the conversation', async () => {
-    const gen = new ScriptedGenerator(['SELECT nme FROM singer', 'SELECT name FROM singer'], true)
+    const gen = new ScriptedGenerator(['SELECT nme FROM singer', 'SELECT name FROM singer'], 'chat')
     const { record } = await ask({ generator: gen, db, question: 'Names of singers?' })
     expect(record.promptForm).toBe('chat')
     expect(record.validation).toBe('ok')
@@ -117,13 +114,13 @@ describe('validation classes and the repair round (scripted outputs, real databa
     expect(repair.messages[3].content).toMatch(/nme/)
   })
 
-  test('a chat-template model with an adapter fine-tuned on plain text is asked in plain text', async () => {
-    const gen = new ScriptedGenerator(['SELECT name FROM singer'], true, 'completion')
+  test('the generator decides the form (a chat-template model with a plain-text adapter says completion)', async () => {
+    const gen = new ScriptedGenerator(['SELECT name FROM singer'], 'completion')
     const { record } = await ask({ generator: gen, db, question: 'Names of singers?' })
     expect(record.promptForm).toBe('completion')
     expect(typeof gen.prompts[0]).toBe('string')
     // an explicit form still wins over the model's
-    const forced = new ScriptedGenerator(['SELECT name FROM singer'], true, 'completion')
+    const forced = new ScriptedGenerator(['SELECT name FROM singer'], 'completion')
     expect((await ask({ generator: forced, db, question: 'Names of singers?', promptForm: 'chat' })).record.promptForm).toBe('chat')
   })
 })

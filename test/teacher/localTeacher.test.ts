@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { GenerateOptions, PromptInput } from '../../src/main/core/llm/engine'
 import { LocalTeacher, type TeacherEngine } from '../../src/main/core/teacher'
+import type { PromptForm } from '../../src/shared/models'
 import { repoRoot } from '../helpers/paths'
 import { schema } from './fixtures'
 
@@ -55,10 +56,10 @@ describe('local GGUF teacher (stories260K)', () => {
 })
 
 describe('local teacher prompt form (recording engine, no model)', () => {
-  function recordingEngine(hasChatTemplate: boolean, reply: string) {
+  function recordingEngine(promptForm: PromptForm, reply: string) {
     const calls: { prompt: PromptInput; options: GenerateOptions }[] = []
     const engine: TeacherEngine = {
-      hasChatTemplate,
+      promptForm,
       contextSize: 8192,
       modelId: 'recorder.gguf',
       tokenCounter: (t: string) => Math.ceil(t.length / 4),
@@ -72,7 +73,7 @@ describe('local teacher prompt form (recording engine, no model)', () => {
   }
 
   test('a model with a chat template gets chat messages and k samples with distinct seeds at temperature 0.3', async () => {
-    const { engine, calls } = recordingEngine(true, '```sql\nSELECT name FROM singer;\n```')
+    const { engine, calls } = recordingEngine('chat', '```sql\nSELECT name FROM singer;\n```')
     const teacher = new LocalTeacher(engine, { seed: 100 })
     expect(await teacher.generateSql({ schema, question: 'names?', n: 3 })).toEqual(Array(3).fill('SELECT name FROM singer'))
     expect(calls.every((c) => typeof c.prompt === 'object' && 'messages' in c.prompt)).toBe(true)
@@ -81,7 +82,7 @@ describe('local teacher prompt form (recording engine, no model)', () => {
   })
 
   test('a base model gets the completion prompt with its stops; the judge runs greedy', async () => {
-    const { engine, calls } = recordingEngine(false, ' yes, it counts the singers')
+    const { engine, calls } = recordingEngine('completion', ' yes, it counts the singers')
     const teacher = new LocalTeacher(engine)
     expect(await teacher.judge({ question: 'How many singers?', sql: 'SELECT count(*) FROM singer', schema })).toEqual({
       agrees: true,

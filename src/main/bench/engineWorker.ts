@@ -71,7 +71,7 @@ async function main() {
   const schema = await db.schema()
   const promptFor = (question: string) => {
     const built = buildPrompt({ schema, question, link: { budgetTokens: 400, countTokens: ours.tokenCounter } })
-    return ours.hasChatTemplate ? { messages: built.messages } : built.completion
+    return ours.promptForm === 'chat' ? { messages: built.messages } : built.completion
   }
   // Linking depends on the question, so both questions name the same tables and the schema part is identical.
   await ours.generate(promptFor('How many tracks does each album have?'), { maxTokens: 1, reusePrefix: false })

@@ -3,8 +3,8 @@
 import { basename } from 'node:path'
 import { SqlstillError, toErrorShape } from '../../../shared/errors'
 import type { QueryResult } from '../../../shared/query'
-import type { Schema } from '../../../shared/schema'
 import type { PromptForm } from '../../../shared/models'
+import type { Schema } from '../../../shared/schema'
 import type { DatabaseHandle } from '../db'
 import type { GenerateOptions, GenerateResult, PromptInput } from '../llm/engine'
 import type { BuiltPrompt, ChatMessage, FewShotExample } from '../prompt/build'
@@ -24,9 +24,8 @@ export type { AskOutcome }
 export interface SqlGenerator {
   readonly modelId: string
   readonly adapterId: string | null
-  readonly hasChatTemplate: boolean
-  /** The form the model expects (a fine-tuned adapter's); absent means chat when it has a template. */
-  readonly promptForm?: PromptForm
+  /** The form the model expects (ModelEngine.promptForm: a fine-tuned adapter's, else chat when it has a template). */
+  readonly promptForm: PromptForm
   readonly tokenCounter?: TokenCounter
   /** The context size in tokens, so the prompt can be fitted to it. */
   readonly contextSize?: number
@@ -43,8 +42,8 @@ export interface AskOptions {
   schemaBudget?: number
   /** One repair round when the first query fails (default true). */
   repair?: boolean
-  /** 'auto' uses the generator's own form: its fine-tuned one, else chat when the model has a chat template. */
-  promptForm?: 'auto' | 'chat' | 'completion'
+  /** 'auto' uses the generator's own form. */
+  promptForm?: 'auto' | PromptForm
   maxTokens?: number
   temperature?: number
   queryTimeoutMs?: number
@@ -91,10 +90,7 @@ export async function ask(options: AskOptions): Promise<AskOutcome> {
   if (!question) throw new SqlstillError('BAD_REQUEST', 'The question is empty')
   const { generator, db, signal } = options
   const schema = stableSchema(await db.schema())
-  const form: PromptForm =
-    options.promptForm && options.promptForm !== 'auto'
-      ? options.promptForm
-      : (generator.promptForm ?? (generator.hasChatTemplate ? 'chat' : 'completion'))
+  const form: PromptForm = options.promptForm && options.promptForm !== 'auto' ? options.promptForm : generator.promptForm
 
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS
   const build = (budgetTokens: number) =>

@@ -36,13 +36,13 @@ async function checkFile(path: string): Promise<number> {
   }
 }
 
-/** Reads any GGUF file's header (model or adapter). NOT_FOUND when missing, NOT_A_MODEL when not a GGUF. */
 /** sqlstill.prompt.form: our trainer writes it into every adapter, and export carries it into fused models. */
 function trainedPromptForm(metadata: Record<string, Record<string, unknown> | undefined>): PromptForm | null {
   const prompt = (metadata.sqlstill?.prompt ?? {}) as Record<string, unknown>
   return prompt.form === 'chat' || prompt.form === 'completion' ? prompt.form : null
 }
 
+/** Reads any GGUF file's header (model or adapter). NOT_FOUND when missing, NOT_A_MODEL when not a GGUF. */
 export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
   const sizeBytes = await checkFile(path)
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>

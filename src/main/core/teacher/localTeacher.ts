@@ -1,6 +1,7 @@
 // A teacher that is a local GGUF (a bigger model the user downloaded), run through the same ModelEngine as the
-// student: chat form when the model has a chat template, the plain completion form otherwise.
+// student and asked in the engine's prompt form: chat when the model has a chat template, plain completion otherwise.
 import { SqlstillError } from '../../../shared/errors'
+import type { PromptForm } from '../../../shared/models'
 import { extractSql } from '../ask/extract'
 import type { EngineOptions, PromptInput } from '../llm/engine'
 import { ModelEngine } from '../llm/engine'
@@ -14,12 +15,12 @@ export interface LocalTeacherOptions {
   temperature?: number
   /** Base seed: sample i uses seed + i, so runs repeat. Default: random sampling. */
   seed?: number
-  /** 'auto' (default) follows the model's chat template. */
-  promptForm?: 'auto' | 'chat' | 'completion'
+  /** 'auto' (default) follows the engine's form (its chat template, or what a fused sqlstill model was trained on). */
+  promptForm?: 'auto' | PromptForm
 }
 
 /** The engine surface the teacher uses (ModelEngine satisfies it). */
-export type TeacherEngine = Pick<ModelEngine, 'generate' | 'hasChatTemplate' | 'contextSize' | 'tokenCounter' | 'modelId' | 'dispose'>
+export type TeacherEngine = Pick<ModelEngine, 'generate' | 'promptForm' | 'contextSize' | 'tokenCounter' | 'modelId' | 'dispose'>
 
 const QUESTION_MAX_TOKENS = 96
 const JUDGE_MAX_TOKENS = 128
@@ -76,9 +77,9 @@ export class LocalTeacher implements Teacher {
     if (this.options.ownsEngine) await this.engine.dispose()
   }
 
-  private form(): 'chat' | 'completion' {
+  private form(): PromptForm {
     const f = this.options.promptForm ?? 'auto'
-    return f === 'chat' || (f === 'auto' && this.engine.hasChatTemplate) ? 'chat' : 'completion'
+    return f === 'auto' ? this.engine.promptForm : f
   }
 
   /** The schema gets what the context leaves after the reply and the instructions (about 30% of the rest). */

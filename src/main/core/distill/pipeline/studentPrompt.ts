@@ -36,7 +36,7 @@ export function studentPrompter(
   const generator: SqlGenerator = {
     modelId: 'prompt-capture',
     adapterId: null,
-    hasChatTemplate: false,
+    promptForm: 'completion',
     tokenCounter: profile.tokenCounter,
     contextSize: profile.contextSize,
     async generate(prompt) {
