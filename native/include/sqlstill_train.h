@@ -2,7 +2,7 @@
 //
 // Everything here runs on ggml's public API (the libraries node-llama-cpp ships). The transformer graph is our own,
 // built from GGUF metadata; nothing from llama.cpp's graph code or llama_opt_* is used, because upstream training
-// gives K/V LoRA no gradient and has no loss mask (see shared/notes/training-engine.md).
+// gives K/V LoRA no gradient and has no loss mask (see native/README.md, "Why our own graph").
 #pragma once
 
 #include <cstdint>
@@ -13,13 +13,7 @@
 #include <string>
 #include <vector>
 
-struct ggml_context;
-struct ggml_tensor;
-struct ggml_cgraph;
-struct ggml_backend;
-struct ggml_backend_buffer;
-struct ggml_gallocr;
-struct gguf_context;
+#include "ggml-cpp.h"
 
 namespace sqlstill {
 
@@ -33,10 +27,10 @@ private:
     std::string code_;
 };
 
-// ---------------------------------------------------------------- backend
+// ---------------------------------------------------------------- devices
 
 struct GgmlInfo {
-    std::vector<std::string> backends; // registered backend names (e.g. "CPU")
+    std::vector<std::string> backends; // registered backend names (e.g. "CPU", "Vulkan")
     std::vector<std::string> devices;  // "name: description"
     int nThreads = 0;                  // threads our compute uses by default
     std::string libDir;                // where the ggml libraries were loaded from
@@ -45,6 +39,22 @@ struct GgmlInfo {
 // Loads the CPU backend variants once (ggml_backend_load_all_from_path on the directory the ggml libs live in).
 void ensureBackends();
 GgmlInfo ggmlInfo();
+// Registers one more ggml backend library (libggml-vulkan.so, libggml-cuda.so, ...) built against the same
+// libggml-base as ours; loading the same path twice is a no-op. Throws UNSUPPORTED when it cannot be loaded.
+void loadBackendLibrary(const std::string & path);
+// Graph computes on the CPU stop (CANCELLED) as soon as the process's parent is no longer `parentPid`; on Linux the
+// parent's death also sends this process SIGTERM. 0 turns the watch off.
+void watchParent(int parentPid);
+
+// What a trainer runs on, for progress events, reports and the adapter's metadata.
+struct DeviceInfo {
+    std::string backend;      // "cpu", "vulkan", "cuda", "metal", ...
+    std::string name;         // ggml device name, e.g. "CPU", "Vulkan0"
+    std::string description;  // e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
+    size_t memoryFree = 0, memoryTotal = 0;
+    int threads = 0;          // CPU threads (for the CPU backend and for ops that fall back to it)
+    std::map<std::string, int64_t> fallbackOps; // op -> nodes the scheduler ran on the CPU instead of the device
+};
 
 // ---------------------------------------------------------------- GGUF metadata
 
@@ -90,15 +100,18 @@ struct LayerWeights {
 };
 
 // LoRA target names, in the order used everywhere (adapter tensors are blk.N.<target>.weight.lora_{a,b}).
-extern const char * const kLoraTargets[7]; // attn_q attn_k attn_v attn_output ffn_gate ffn_up ffn_down
+constexpr int kLayerTargetCount = 7;
+extern const char * const kLoraTargets[kLayerTargetCount]; // attn_q attn_k attn_v attn_output ffn_gate ffn_up ffn_down
 // Optional target on the output head (adapter tensors output.weight.lora_{a,b}; llama.cpp applies it too). Small
 // models whose unused byte-fallback tokens share near-identical output rows cannot learn to emit them otherwise.
 extern const char * const kOutputLoraTarget; // "output"
 
-// The frozen base model: weights in their stored types, in a CPU backend buffer.
+// The frozen base model: weights in their stored types, in one buffer of the buffer type it is given (host memory
+// for the CPU backend, device memory for a GPU).
 class Model {
 public:
-    explicit Model(const std::string & path); // throws NOT_FOUND / NOT_A_MODEL / UNSUPPORTED
+    // buft null: read and check the hyperparameters and tensor shapes only, no weights.
+    Model(const std::string & path, ggml_backend_buffer_type * buft); // throws NOT_FOUND / NOT_A_MODEL / UNSUPPORTED
     ~Model();
     Model(const Model &) = delete;
     Model & operator=(const Model &) = delete;
@@ -111,6 +124,7 @@ public:
     bool outputTied = false;        // the GGUF has no output.weight
     std::vector<LayerWeights> layers;
     ggml_tensor * weight(int layer, int target) const; // target indexes kLoraTargets
+    size_t bytes() const;
 
 private:
     std::string path_;
@@ -130,33 +144,40 @@ struct LoraWeights {
     LoraPair output;                          // on the output head; null unless the "output" target is trained
 };
 
-// Builds the logits [n_vocab, n_tokens] for one sequence starting at position 0.
-ggml_tensor * buildForward(ggml_context * ctx, const Model & m, const LoraWeights * lora, ggml_tensor * tokens,
-                           ggml_tensor * positions, int nTokens);
-
-// Plain forward with no adapter; logits row-major [n_tokens][n_vocab].
-std::vector<float> forwardLogits(const Model & m, const std::vector<int32_t> & tokens, int nThreads);
+// Logits of every position of one sequence (positions 0..n-1, no adapter), row-major [n_tokens][n_vocab], on the CPU.
+std::vector<float> forwardLogits(const std::string & modelPath, const std::vector<int32_t> & tokens, int nThreads);
 
 // ---------------------------------------------------------------- trainer
-
-struct GraphSet; // one static per-bucket graph with its inputs (trainer.cpp)
 
 struct TrainerOptions {
     std::string modelPath;
     int rank = 8;
     float alpha = 16.0f;
-    std::vector<std::string> targets; // subset of kLoraTargets
+    std::vector<std::string> targets; // subset of kLoraTargets, plus kOutputLoraTarget
     float lr = 1e-3f;
     float weightDecay = 0.0f;
     float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
     float gradClip = 1.0f; // global L2 norm of the LoRA gradient is clipped to this before AdamW; 0 disables
-    // Input gradients through frozen F16/quantized weights: ggml's autodiff uses out_prod, which is 6-35x slower
-    // than a forward matmul on CPU for those types; with this on, the backward uses mul_mat on a transposed F16
-    // copy of each such weight instead (memory: 2 bytes per frozen weight). F32 weights keep out_prod.
+    // Input gradients through frozen weights: ggml's autodiff uses out_prod, which is 6-35x slower than a forward
+    // matmul on the CPU for F16/quantized weights and missing on several GPU backends; with this on, the backward uses
+    // mul_mat on a transposed copy of each frozen weight instead.
     bool transposedBackward = true;
+    // Type of those copies: "auto" (Q8_0 for quantized weights whose rows allow it, else the weight's own F16/F32),
+    // "f16" or "q8_0". Q8_0 costs ~1.06 bytes a weight and multiplies fastest; F16 2 bytes, closer to the weight.
+    std::string transposedType = "auto";
     uint32_t seed = 42;
     int threads = 0;     // 0: hardware concurrency
-    int maxLength = 256; // longest sequence accepted
+    int maxLength = 256; // longest example (prompt + completion) accepted
+    // Examples of a batch that share a token prefix (the schema part of the prompt) are packed into one sequence that
+    // holds the prefix once: each continuation attends to the prefix and to itself only, positions continue from the
+    // prefix, and the gradient equals the sum over the examples trained one by one. Unrelated examples fill the same
+    // sequence block-diagonally. Off: one sequence per example (the reference the packed gradient is tested against).
+    bool packing = true;
+    int packLength = 1024; // tokens per packed sequence (raised to maxLength when that is longer)
+    // "auto": per sequence, the tree layout (the shared prefix once, the continuations batched) where it costs well
+    // under one masked T×T attention; "mask" / "tree" force one (the results are the same).
+    std::string attention = "auto";
+    std::string backend = "cpu"; // "cpu", "auto", a backend ("vulkan", "cuda", "metal") or a device name ("Vulkan0")
 };
 
 struct TrainExample {
@@ -172,12 +193,18 @@ struct StepResult {
     double gradNorm = 0;      // global L2 norm of the LoRA gradient before clipping (training steps only)
     int64_t tokens = 0;       // completion tokens counted
     int64_t step = 0;         // optimizer steps taken so far
+    int64_t exampleTokens = 0;  // prompt + completion tokens of the batch's examples, as if each ran alone
+    int64_t computedTokens = 0; // positions the transformer actually computed (packed sequences)
+    int64_t sequences = 0;      // packed sequences (graph evaluations of the transformer)
 };
 
 struct LoraGradEntry {
     std::string name; // blk.N.<target>.weight.lora_{a,b}
     std::vector<float> grad;
 };
+
+class Runner; // the device, the base model and the graphs that run it (runner.h)
+enum class AttentionLayout; // pack.h
 
 class Trainer {
 public:
@@ -192,8 +219,11 @@ public:
     std::vector<LoraGradEntry> computeGradients(const std::vector<TrainExample> & batch, StepResult * out);
     std::vector<float> forwardLogits(const std::vector<int32_t> & tokens); // with the adapter applied
     void setLearningRate(float lr); // for schedules; takes effect at the next step
+    void setThreads(int threads);   // CPU threads from the next graph on (e.g. when another process wants the CPU)
     // Argmax of the adapted model's logits at every position (teacher-forced), e.g. for KID.
     std::vector<int32_t> predictTokens(const std::vector<int32_t> & tokens);
+    // The same for a batch, only where the loss is (rows completionStart-1 .. n-2; -1 elsewhere), packed like a step.
+    std::vector<std::vector<int32_t>> predictCompletions(const std::vector<TrainExample> & batch);
     // AdamW state, for checkpoints: first/second moments of one LoRA tensor, and the optimizer step count.
     std::pair<std::vector<float>, std::vector<float>> getMoments(const std::string & name) const;
     void setMoments(const std::string & name, const std::vector<float> & m, const std::vector<float> & v);
@@ -206,53 +236,48 @@ public:
     std::vector<std::string> tensorNames() const;
     std::vector<float> getTensor(const std::string & name) const;
     void setTensor(const std::string & name, const std::vector<float> & values);
-    const Model & model() const { return *model_; }
+    const Model & model() const;
+    DeviceInfo deviceInfo() const;
     const TrainerOptions & options() const { return opts_; }
     int64_t steps() const { return steps_; }
     int64_t trainableParams() const;
 
 private:
-    struct Bucket;
+    // Each LoRA tensor is stored with its rank rounded up to kRankAlign (see trainer.cpp); the extra rows are zero and
+    // get exactly zero gradient, so they stay zero. `rows`/`cols` is the true shape the API and adapter files see.
     struct NamedTensor {
         std::string name;
         ggml_tensor * param;
         ggml_tensor * grad;
         ggml_tensor * m;
         ggml_tensor * v;
+        bool rankInner; // B [r, n_out]: the rank is the contiguous dimension; A [n_in, r]: it is the row count
+        int64_t ne0, ne1; // the true shape
     };
+    std::vector<float> readTrue(const NamedTensor & nt, const ggml_tensor * t) const;
+    void writeTrue(const NamedTensor & nt, ggml_tensor * t, const std::vector<float> & values) const;
 
-    Bucket & bucketFor(int length);
     void validate(const std::vector<TrainExample> & batch) const;
     StepResult runBatch(const std::vector<TrainExample> & batch, bool backward);
     double clipGradients();
-    void prepareTransposedWeights();
-    void rewriteFrozenOutProds(ggml_cgraph * graph);
     void optimizerStep();
+    const NamedTensor & named(const std::string & name) const; // NOT_FOUND for an unknown name
+    AttentionLayout layout() const;
 
     TrainerOptions opts_;
-    std::unique_ptr<Model> model_;
+    std::unique_ptr<Runner> runner_;
     LoraWeights lora_;
     std::vector<NamedTensor> named_;
-    ggml_context * ctxParams_ = nullptr; // A/B, grads, moments, loss grad, adamw params
-    ggml_backend_buffer * bufParams_ = nullptr;
-    ggml_backend_buffer * bufGrads_ = nullptr;
-    ggml_context * ctxGrads_ = nullptr;
+    std::map<const ggml_tensor *, ggml_tensor *> gradOf_; // LoRA parameter -> its gradient accumulator
+    ggml_context_ptr ctxParams_; // A/B, moments, the loss gradient seed, AdamW's hyperparameters
+    ggml_context_ptr ctxGrads_;
+    ggml_context_ptr ctxOpt_;
+    ggml_backend_buffer_ptr bufParams_;
+    ggml_backend_buffer_ptr bufGrads_;
     ggml_tensor * lossGrad_ = nullptr;
     ggml_tensor * adamwParams_ = nullptr;
-    ggml_context * ctxOpt_ = nullptr;
     ggml_cgraph * graphOpt_ = nullptr;
-    ggml_gallocr * gallocOpt_ = nullptr;
-    ggml_gallocr * gallocTrain_ = nullptr; // shared by every bucket's training graph
-    ggml_gallocr * gallocEval_ = nullptr;  // shared by every bucket's evaluation graph
-    ggml_backend * backend_ = nullptr;
-    std::map<int, std::unique_ptr<Bucket>> buckets_;
-    GraphSet * currentTrain_ = nullptr; // the graph each shared allocator laid out last
-    GraphSet * currentEval_ = nullptr;
     int64_t steps_ = 0;
-    int threads_ = 1;
-    std::map<const ggml_tensor *, ggml_tensor *> transposed_; // frozen weight -> its [n_out, n_in] F16 copy
-    ggml_context * ctxTransposed_ = nullptr;
-    ggml_backend_buffer * bufTransposed_ = nullptr;
 };
 
 // ---------------------------------------------------------------- export

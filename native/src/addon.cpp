@@ -153,7 +153,7 @@ Napi::Value ReadGgufMetadataJs(const Napi::CallbackInfo & info) {
 
 Napi::Value ModelHparamsJs(const Napi::CallbackInfo & info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
-        Model m(requireString(info[0], "modelPath"));
+        Model m(requireString(info[0], "modelPath"), nullptr); // hyperparameters only, no weights
         return hparamsToJs(info.Env(), m.hp());
     });
 }
@@ -163,9 +163,37 @@ Napi::Value ForwardLogitsJs(const Napi::CallbackInfo & info) {
         const std::string path = requireString(info[0], "modelPath");
         std::vector<int32_t> tokens = toTokens(info[1], "tokens");
         const int threads = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
-        Model m(path);
-        return toFloat32(info.Env(), forwardLogits(m, tokens, threads));
+        return toFloat32(info.Env(), forwardLogits(path, tokens, threads));
     });
+}
+
+Napi::Value LoadBackendLibraryJs(const Napi::CallbackInfo & info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+        loadBackendLibrary(requireString(info[0], "path"));
+        return info.Env().Undefined();
+    });
+}
+
+Napi::Value WatchParentJs(const Napi::CallbackInfo & info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+        if (!info[0].IsNumber()) throw NativeError("BAD_REQUEST", "parent pid must be a number");
+        watchParent(info[0].As<Napi::Number>().Int32Value());
+        return info.Env().Undefined();
+    });
+}
+
+Napi::Object deviceToJs(Napi::Env env, const DeviceInfo & d) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("backend", d.backend);
+    o.Set("name", d.name);
+    o.Set("description", d.description);
+    o.Set("memoryFree", Napi::Number::New(env, static_cast<double>(d.memoryFree)));
+    o.Set("memoryTotal", Napi::Number::New(env, static_cast<double>(d.memoryTotal)));
+    o.Set("threads", d.threads);
+    Napi::Object ops = Napi::Object::New(env);
+    for (const auto & kv : d.fallbackOps) ops.Set(kv.first, Napi::Number::New(env, static_cast<double>(kv.second)));
+    o.Set("fallbackOps", ops);
+    return o;
 }
 
 // ---------------------------------------------------------------- Trainer
@@ -190,6 +218,9 @@ public:
                                InstanceMethod("getMoments", &TrainerWrap::GetMoments),
                                InstanceMethod("setMoments", &TrainerWrap::SetMoments),
                                InstanceMethod("setSteps", &TrainerWrap::SetSteps),
+                               InstanceMethod("setThreads", &TrainerWrap::SetThreads),
+                               InstanceMethod("predictCompletions", &TrainerWrap::PredictCompletions),
+                               InstanceMethod("deviceInfo", &TrainerWrap::DeviceInfoJs),
                            });
     }
 
@@ -213,8 +244,23 @@ public:
             opts.beta2 = static_cast<float>(num("beta2", opts.beta2));
             opts.eps = static_cast<float>(num("eps", opts.eps));
             opts.gradClip = static_cast<float>(num("gradClip", opts.gradClip));
-            Napi::Value tb = o.Get("transposedBackward");
-            if (tb.IsBoolean()) opts.transposedBackward = tb.As<Napi::Boolean>().Value();
+            auto flag = [&](const char * key, bool & out) {
+                Napi::Value v = o.Get(key);
+                if (v.IsUndefined() || v.IsNull()) return;
+                if (!v.IsBoolean()) throw NativeError("BAD_REQUEST", std::string(key) + " must be a boolean");
+                out = v.As<Napi::Boolean>().Value();
+            };
+            auto text = [&](const char * key, std::string & out) {
+                Napi::Value v = o.Get(key);
+                if (v.IsUndefined() || v.IsNull()) return;
+                out = requireString(v, key);
+            };
+            flag("transposedBackward", opts.transposedBackward);
+            flag("packing", opts.packing);
+            text("transposedType", opts.transposedType);
+            text("backend", opts.backend);
+            text("attention", opts.attention);
+            opts.packLength = static_cast<int>(num("packLength", opts.packLength));
             opts.seed = static_cast<uint32_t>(num("seed", opts.seed));
             opts.threads = static_cast<int>(num("threads", 0));
             opts.maxLength = static_cast<int>(num("maxLength", opts.maxLength));
@@ -259,6 +305,9 @@ private:
         o.Set("tokens", Napi::Number::New(env, static_cast<double>(r.tokens)));
         o.Set("step", Napi::Number::New(env, static_cast<double>(r.step)));
         o.Set("gradNorm", r.gradNorm);
+        o.Set("exampleTokens", Napi::Number::New(env, static_cast<double>(r.exampleTokens)));
+        o.Set("computedTokens", Napi::Number::New(env, static_cast<double>(r.computedTokens)));
+        o.Set("sequences", Napi::Number::New(env, static_cast<double>(r.sequences)));
         return o;
     }
 
@@ -394,6 +443,31 @@ private:
         });
     }
 
+    Napi::Value SetThreads(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            if (!info[0].IsNumber()) throw NativeError("BAD_REQUEST", "threads must be a number");
+            trainer().setThreads(info[0].As<Napi::Number>().Int32Value());
+            return info.Env().Undefined();
+        });
+    }
+
+    Napi::Value PredictCompletions(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value {
+            std::vector<std::vector<int32_t>> out = trainer().predictCompletions(toBatch(info[0]));
+            Napi::Array arr = Napi::Array::New(info.Env(), out.size());
+            for (size_t i = 0; i < out.size(); i++) {
+                Napi::Int32Array a = Napi::Int32Array::New(info.Env(), out[i].size());
+                std::copy(out[i].begin(), out[i].end(), a.Data());
+                arr.Set(static_cast<uint32_t>(i), a);
+            }
+            return arr;
+        });
+    }
+
+    Napi::Value DeviceInfoJs(const Napi::CallbackInfo & info) {
+        return guarded(info.Env(), [&]() -> Napi::Value { return deviceToJs(info.Env(), trainer().deviceInfo()); });
+    }
+
     Napi::Value Dispose(const Napi::CallbackInfo & info) {
         trainer_.reset();
         return info.Env().Undefined();
@@ -432,6 +506,8 @@ Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
     exports.Set("readGgufMetadata", Napi::Function::New(env, ReadGgufMetadataJs));
     exports.Set("modelHparams", Napi::Function::New(env, ModelHparamsJs));
     exports.Set("forwardLogits", Napi::Function::New(env, ForwardLogitsJs));
+    exports.Set("loadBackendLibrary", Napi::Function::New(env, LoadBackendLibraryJs));
+    exports.Set("watchParent", Napi::Function::New(env, WatchParentJs));
     exports.Set("Trainer", TrainerWrap::Init(env));
     return exports;
 }

@@ -38,29 +38,6 @@ std::mutex gQuantizeMutex; // the log callback is process-global
 
 bool fileExists(const std::string & path) { return access(path.c_str(), F_OK) == 0; }
 
-void fsyncPath(const std::string & path) {
-    const int fd = open(path.c_str(), O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-std::string dirOf(const std::string & path) {
-    const size_t slash = path.find_last_of('/');
-    return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-}
-
-// tmp -> path after fsync, so a crash leaves either the old file or the complete new one.
-void commitFile(const std::string & tmp, const std::string & path) {
-    fsyncPath(tmp);
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::remove(tmp.c_str());
-        throw NativeError("INTERNAL", "cannot move the output into place at " + path + ": " + std::strerror(errno));
-    }
-    fsyncPath(dirOf(path));
-}
-
 } // namespace
 
 std::vector<std::string> quantTypeNames() {
@@ -152,14 +129,14 @@ void fuseAdapter(const std::string & basePath, const std::string & adapterPath, 
         p.ctx = ctx;
         gguf_context * g = gguf_init_from_file(path.c_str(), p);
         if (g == nullptr) throw NativeError("NOT_A_MODEL", "not a readable GGUF file: " + path);
-        return GgufPtr(g);
+        return gguf_context_ptr(g);
     };
     ggml_context * baseCtxRaw = nullptr;
-    GgufPtr base = load(basePath, &baseCtxRaw);
-    ContextPtr baseCtx(baseCtxRaw);
+    gguf_context_ptr base = load(basePath, &baseCtxRaw);
+    ggml_context_ptr baseCtx(baseCtxRaw);
     ggml_context * adCtxRaw = nullptr;
-    GgufPtr adapter = load(adapterPath, &adCtxRaw);
-    ContextPtr adCtx(adCtxRaw);
+    gguf_context_ptr adapter = load(adapterPath, &adCtxRaw);
+    ggml_context_ptr adCtx(adCtxRaw);
 
     if (ggufStr(adapter.get(), "general.type") != "adapter" || ggufStr(adapter.get(), "adapter.type") != "lora") {
         throw NativeError("NOT_A_MODEL", "not a LoRA adapter: " + adapterPath);
@@ -203,7 +180,7 @@ void fuseAdapter(const std::string & basePath, const std::string & adapterPath, 
         if (p.a->type != GGML_TYPE_F32 || p.b->type != GGML_TYPE_F32) throw NativeError("UNSUPPORTED", "only F32 adapters can be fused");
     }
 
-    GgufPtr out(gguf_init_empty());
+    gguf_context_ptr out(gguf_init_empty());
     gguf_set_kv(out.get(), base.get()); // every key, the tokenizer included, unchanged
     // The merged tensors no longer match the base's file type; tell readers what the bulk now is.
     gguf_set_val_u32(out.get(), "general.file_type", outType == "F32" ? LLAMA_FTYPE_ALL_F32 : LLAMA_FTYPE_MOSTLY_F16);
@@ -219,7 +196,7 @@ void fuseAdapter(const std::string & basePath, const std::string & adapterPath, 
     ggml_init_params ip{};
     ip.mem_size = bytes + 1024;
     ip.no_alloc = false;
-    ContextPtr outCtx(ggml_init(ip));
+    ggml_context_ptr outCtx(ggml_init(ip));
     if (!outCtx) throw NativeError("INTERNAL", "out of memory for the fused model");
 
     const int64_t nTensors = gguf_get_n_tensors(base.get());
@@ -260,19 +237,7 @@ void fuseAdapter(const std::string & basePath, const std::string & adapterPath, 
         if (progress) progress(static_cast<double>(done) / static_cast<double>(nTensors));
     }
 
-    const std::string tmp = outPath + ".tmp";
-    FILE * f = std::fopen(tmp.c_str(), "wb");
-    if (f == nullptr) throw NativeError("NOT_FOUND", "cannot create " + tmp + ": " + std::strerror(errno));
-    bool ok = gguf_write_to_file_ptr(out.get(), f, false);
-    ok = std::fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    const int savedErrno = errno;
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok) {
-        std::remove(tmp.c_str());
-        throw NativeError("INTERNAL", "cannot write the fused model to " + outPath + ": " + std::strerror(savedErrno));
-    }
-    commitFile(tmp, outPath);
+    writeGgufDurably(out.get(), outPath, "the fused model");
 }
 
 } // namespace sqlstill

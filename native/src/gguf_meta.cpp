@@ -10,7 +10,7 @@ namespace sqlstill {
 
 static constexpr uint64_t kMaxListedArrayItems = 64; // token lists have 100k+ entries; summarize those
 
-GgufPtr openGguf(const std::string & path, ggml_context ** ctxOut) {
+gguf_context_ptr openGguf(const std::string & path, ggml_context ** ctxOut) {
     struct stat st {};
     if (stat(path.c_str(), &st) != 0) throw NativeError("NOT_FOUND", "model file not found: " + path);
     if (!S_ISREG(st.st_mode)) throw NativeError("NOT_A_MODEL", "not a regular file: " + path);
@@ -29,7 +29,7 @@ GgufPtr openGguf(const std::string & path, ggml_context ** ctxOut) {
     params.ctx = ctxOut;
     gguf_context * g = gguf_init_from_file(path.c_str(), params);
     if (g == nullptr) throw NativeError("NOT_A_MODEL", "GGUF file is corrupt or truncated: " + path);
-    return GgufPtr(g);
+    return gguf_context_ptr(g);
 }
 
 static GgufValue scalarValue(const gguf_context * g, int64_t id, gguf_type t) {
@@ -91,7 +91,7 @@ static GgufValue arrayValue(const gguf_context * g, int64_t id) {
 }
 
 GgufMetadata readGgufMetadata(const std::string & path) {
-    GgufPtr g = openGguf(path, nullptr);
+    gguf_context_ptr g = openGguf(path, nullptr);
     GgufMetadata meta;
     meta.version = gguf_get_version(g.get());
     const int64_t nKv = gguf_get_n_kv(g.get());

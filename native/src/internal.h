@@ -6,44 +6,31 @@
 #include "ggml.h"
 #include "ggml-alloc.h"
 #include "ggml-backend.h"
+#include "ggml-cpp.h"
 #include "gguf.h"
 
 #include <memory>
 
 namespace sqlstill {
 
-struct BackendDeleter {
-    void operator()(ggml_backend_t b) const { ggml_backend_free(b); }
-};
-using BackendPtr = std::unique_ptr<ggml_backend, BackendDeleter>;
-
-struct ContextDeleter {
-    void operator()(ggml_context * c) const { ggml_free(c); }
-};
-using ContextPtr = std::unique_ptr<ggml_context, ContextDeleter>;
-
-struct GallocDeleter {
-    void operator()(ggml_gallocr_t g) const { ggml_gallocr_free(g); }
-};
-using GallocPtr = std::unique_ptr<ggml_gallocr, GallocDeleter>;
-
-struct GgufDeleter {
-    void operator()(gguf_context * g) const { gguf_free(g); }
-};
-using GgufPtr = std::unique_ptr<gguf_context, GgufDeleter>;
-
 int defaultThreads();
-BackendPtr makeCpuBackend(int nThreads);
-ggml_backend_buffer_type_t cpuBufferType();
 
 // Opens a GGUF file's metadata (and tensor descriptions, no data when ctxOut is null). Throws NOT_FOUND/NOT_A_MODEL.
-GgufPtr openGguf(const std::string & path, ggml_context ** ctxOut);
+gguf_context_ptr openGguf(const std::string & path, ggml_context ** ctxOut);
+
+// The one durable write of the addon: gguf -> <path>.tmp, fsync, rename over path, fsync the folder. A crash leaves
+// the old file or the complete new one; a write error (full disk) removes the temporary file and throws INTERNAL.
+void writeGgufDurably(const gguf_context * g, const std::string & path, const std::string & what);
+// tmp -> path after fsync (for files another library wrote, e.g. llama_model_quantize's output).
+void commitFile(const std::string & tmp, const std::string & path);
 
 // Graph node budget generous enough for forward + backward of any supported model size.
 size_t graphSizeFor(int nLayer);
 
-} // namespace sqlstill
+// A context for building one graph: tensor descriptions only (no_alloc), room for `graphSize` nodes.
+ggml_context_ptr graphContext(size_t graphSize, bool grads);
 
-namespace sqlstill {
-std::vector<float> runForward(const Model & m, const LoraWeights * lora, const std::vector<int32_t> & tokens, int nThreads);
-}
+// Bytes of `t`, wherever its buffer lives (host or device), as host memory.
+std::vector<uint8_t> tensorBytes(const ggml_tensor * t, size_t offset, size_t size);
+
+} // namespace sqlstill

@@ -1,5 +1,5 @@
-// The frozen base model and our own forward graph (llama / qwen2 families).
-#include "internal.h"
+// The frozen base model and our own transformer graph (llama / qwen2 families).
+#include "model.h"
 
 #include <cmath>
 #include <cstdio>
@@ -9,8 +9,6 @@ namespace sqlstill {
 
 const char * const kLoraTargets[7] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
 const char * const kOutputLoraTarget = "output";
-
-size_t graphSizeFor(int nLayer) { return 4096 + static_cast<size_t>(nLayer) * 1024; }
 
 namespace {
 
@@ -60,13 +58,14 @@ void expectShape(const ggml_tensor * t, int64_t ne0, int64_t ne1) {
     }
 }
 
-// y = W·x (+ scale · B·(A·x) when a LoRA pair is present)
+} // namespace
+
 ggml_tensor * loraMatmul(ggml_context * ctx, ggml_tensor * w, ggml_tensor * x, const LoraPair * lp, float scale) {
     ggml_tensor * y = ggml_mul_mat(ctx, w, x);
     if (lp != nullptr && lp->a != nullptr) {
-        ggml_tensor * ax = ggml_mul_mat(ctx, lp->a, x);
-        ggml_tensor * bax = ggml_mul_mat(ctx, lp->b, ax);
-        y = ggml_add(ctx, y, ggml_scale(ctx, bax, scale));
+        // scaled while it is [r, T], not once it is [n_out, T]
+        ggml_tensor * ax = ggml_scale(ctx, ggml_mul_mat(ctx, lp->a, x), scale);
+        y = ggml_add(ctx, y, ggml_mul_mat(ctx, lp->b, ax));
     }
     return y;
 }
@@ -75,11 +74,9 @@ ggml_tensor * rmsNorm(ggml_context * ctx, ggml_tensor * x, ggml_tensor * weight,
     return ggml_mul(ctx, ggml_rms_norm(ctx, x, eps), weight);
 }
 
-} // namespace
-
-Model::Model(const std::string & path) : path_(path) {
+Model::Model(const std::string & path, ggml_backend_buffer_type_t buft) : path_(path) {
     ggml_context * ctx = nullptr;
-    GgufPtr g = openGguf(path, &ctx);
+    gguf_context_ptr g = openGguf(path, &ctx);
     ctx_ = ctx;
 
     hp_.arch = stringOr(g.get(), "general.architecture", "");
@@ -161,22 +158,31 @@ Model::Model(const std::string & path) : path_(path) {
         expectShape(L.ffnDown, hp_.nFf, hp_.nEmbd);
     }
 
-    buf_ = ggml_backend_alloc_ctx_tensors_from_buft(ctx_, cpuBufferType());
+    if (buft == nullptr) return; // hyperparameters and tensor shapes only
+    buf_ = ggml_backend_alloc_ctx_tensors_from_buft(ctx_, buft);
     if (buf_ == nullptr) throw NativeError("INTERNAL", "out of memory allocating model weights");
     ggml_backend_buffer_set_usage(buf_, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
 
     FILE * f = std::fopen(path.c_str(), "rb");
     if (f == nullptr) throw NativeError("NOT_FOUND", "cannot open model file: " + path);
+    const bool host = ggml_backend_buffer_is_host(buf_);
+    std::vector<char> staging;
     const size_t dataOffset = gguf_get_data_offset(g.get());
     const int64_t nT = gguf_get_n_tensors(g.get());
     for (int64_t i = 0; i < nT; i++) {
         ggml_tensor * t = ggml_get_tensor(ctx_, gguf_get_tensor_name(g.get(), i));
         const size_t off = dataOffset + gguf_get_tensor_offset(g.get(), i);
         const size_t n = ggml_nbytes(t);
-        if (fseeko(f, static_cast<off_t>(off), SEEK_SET) != 0 || std::fread(t->data, 1, n, f) != n) {
+        char * dst = static_cast<char *>(t->data);
+        if (!host) {
+            staging.resize(n);
+            dst = staging.data();
+        }
+        if (fseeko(f, static_cast<off_t>(off), SEEK_SET) != 0 || std::fread(dst, 1, n, f) != n) {
             std::fclose(f);
             throw NativeError("NOT_A_MODEL", std::string("GGUF tensor data is truncated at ") + t->name);
         }
+        if (!host) ggml_backend_tensor_set(t, staging.data(), 0, n);
     }
     std::fclose(f);
 }
@@ -185,6 +191,8 @@ Model::~Model() {
     if (buf_ != nullptr) ggml_backend_buffer_free(buf_);
     if (ctx_ != nullptr) ggml_free(ctx_);
 }
+
+size_t Model::bytes() const { return buf_ != nullptr ? ggml_backend_buffer_get_size(buf_) : 0; }
 
 ggml_tensor * Model::weight(int layer, int target) const {
     const LayerWeights & L = layers.at(layer);
@@ -200,96 +208,108 @@ ggml_tensor * Model::weight(int layer, int target) const {
     }
 }
 
-ggml_tensor * buildForward(ggml_context * ctx, const Model & m, const LoraWeights * lora, ggml_tensor * tokens,
-                           ggml_tensor * positions, int nTokens) {
+namespace {
+
+// Masked attention over the whole sequence: q [hd, H, T], k/v [hd, Hkv, T] -> [hd·H, T].
+ggml_tensor * maskedAttention(ggml_context * ctx, ggml_tensor * q, ggml_tensor * k, ggml_tensor * v, ggml_tensor * mask, float scale) {
+    const int64_t hd = q->ne[0], H = q->ne[1], T = q->ne[2];
+    ggml_tensor * qh = ggml_cont(ctx, ggml_permute(ctx, q, 0, 2, 1, 3)); // [hd, T, n_head]
+    ggml_tensor * kh = ggml_cont(ctx, ggml_permute(ctx, k, 0, 2, 1, 3)); // [hd, T, n_kv]
+    ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, v, 1, 2, 0, 3)); // [T, hd, n_kv]
+    // GQA: mul_mat broadcasts kv head h/(n_head/n_kv) over query head h, as llama.cpp does
+    ggml_tensor * kq = ggml_mul_mat(ctx, kh, qh); // [T_k, T_q, n_head]
+    // causal for a plain sequence; for a packed one it also hides the other continuations, so each token sees
+    // exactly what it would see in its own sequence
+    kq = ggml_soft_max_ext(ctx, kq, mask, scale, 0.0f);
+    ggml_tensor * o = ggml_mul_mat(ctx, vt, kq);           // [hd, T_q, n_head]
+    o = ggml_cont(ctx, ggml_permute(ctx, o, 0, 2, 1, 3)); // [hd, n_head, T]
+    return ggml_reshape_2d(ctx, o, hd * H, T);
+}
+
+// The tree layout (pack.h): the trunk once, causally; the branches as a batch over trunk + own branch. Same result.
+ggml_tensor * treeAttention(ggml_context * ctx, ggml_tensor * q, ggml_tensor * k, ggml_tensor * v, const AttentionInputs & att, float scale) {
+    const int64_t hd = q->ne[0], H = q->ne[1], Hk = k->ne[1], T = q->ne[2];
+    ggml_tensor * out = nullptr;
+    if (att.trunk > 0) {
+        const int64_t P = att.trunk, PK = att.trunkKeys;
+        // rows gathered rather than viewed: ggml's backward of a view needs a contiguous gradient, a permute's is not
+        auto rows = [&](ggml_tensor * t, int64_t heads, int64_t n) {
+            ggml_tensor * idx = ggml_view_1d(ctx, att.trunkIdx, n, 0);
+            return ggml_reshape_3d(ctx, ggml_get_rows(ctx, ggml_reshape_2d(ctx, t, hd * heads, T), idx), hd, heads, n);
+        };
+        ggml_tensor * qt = rows(q, H, P);
+        ggml_tensor * kt = rows(k, Hk, PK);
+        ggml_tensor * vt = rows(v, Hk, PK);
+        ggml_tensor * qh = ggml_cont(ctx, ggml_permute(ctx, qt, 0, 2, 1, 3)); // [hd, P, H]
+        ggml_tensor * kh = ggml_cont(ctx, ggml_permute(ctx, kt, 0, 2, 1, 3)); // [hd, PK, Hk]
+        ggml_tensor * vT = ggml_cont(ctx, ggml_permute(ctx, vt, 1, 2, 0, 3)); // [PK, hd, Hk]
+        ggml_tensor * s = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, kh, qh), att.trunkMask, scale, 0.0f); // [PK, P, H]
+        ggml_tensor * o = ggml_cont(ctx, ggml_permute(ctx, ggml_mul_mat(ctx, vT, s), 0, 2, 1, 3)); // [hd, H, P]
+        out = ggml_mul(ctx, ggml_get_rows(ctx, ggml_reshape_2d(ctx, o, hd * H, P), att.trunkOut), att.isTrunk);
+    }
+    if (att.branches > 0) {
+        const int64_t W = att.width, K = att.trunk + att.width, nb = att.branches;
+        auto gather = [&](ggml_tensor * t, ggml_tensor * idx, int64_t heads, int64_t slots) {
+            return ggml_reshape_4d(ctx, ggml_get_rows(ctx, ggml_reshape_2d(ctx, t, hd * heads, T), idx), hd, heads, slots, nb);
+        };
+        // heads and branches share one batch dimension, heads fastest, so mul_mat's GQA broadcast (kv head of query
+        // head h = h / (H/Hk)) holds per branch, and ggml's backward of that broadcast (3-D only) applies
+        ggml_tensor * qb = ggml_reshape_3d(ctx, ggml_cont(ctx, ggml_permute(ctx, gather(q, att.queryIdx, H, W), 0, 2, 1, 3)), hd, W, H * nb);
+        ggml_tensor * kb = ggml_reshape_3d(ctx, ggml_cont(ctx, ggml_permute(ctx, gather(k, att.keyIdx, Hk, K), 0, 2, 1, 3)), hd, K, Hk * nb);
+        ggml_tensor * vb = ggml_reshape_3d(ctx, ggml_cont(ctx, ggml_permute(ctx, gather(v, att.keyIdx, Hk, K), 1, 2, 0, 3)), K, hd, Hk * nb);
+        ggml_tensor * s = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, kb, qb), att.branchMask, scale, 0.0f); // [K, W, H·nb]
+        ggml_tensor * o = ggml_mul_mat(ctx, vb, s);                                                        // [hd, W, H·nb]
+        o = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, o, hd, W, H, nb), 0, 2, 1, 3));         // [hd, H, W, nb]
+        ggml_tensor * ob = ggml_mul(ctx, ggml_get_rows(ctx, ggml_reshape_2d(ctx, o, hd * H, W * nb), att.branchOut), att.isBranch);
+        out = out != nullptr ? ggml_add(ctx, out, ob) : ob;
+    }
+    return out;
+}
+
+} // namespace
+
+ggml_tensor * buildBlock(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * x,
+                         const AttentionInputs & att) {
     const Hparams & hp = m.hp();
-    const int T = nTokens;
+    const int64_t T = x->ne[1];
     const float kqScale = 1.0f / std::sqrt(static_cast<float>(hp.headDim));
-    auto pair = [&](int il, int target) -> const LoraPair * {
+    auto pair = [&](int target) -> const LoraPair * {
         if (lora == nullptr) return nullptr;
         const LoraPair & p = lora->pairs[il][target];
         return p.a != nullptr ? &p : nullptr;
     };
     const float ls = lora != nullptr ? lora->scale : 0.0f;
-    auto rope = [&](ggml_tensor * x) {
-        return ggml_rope_ext(ctx, x, positions, nullptr, hp.nRot, hp.ropeMode, hp.nCtxTrain, hp.ropeFreqBase,
+    auto rope = [&](ggml_tensor * t) {
+        return ggml_rope_ext(ctx, t, att.positions, nullptr, hp.nRot, hp.ropeMode, hp.nCtxTrain, hp.ropeFreqBase,
                              hp.ropeFreqScale, 0.0f, 1.0f, 32.0f, 1.0f);
     };
+    const LayerWeights & L = m.layers[il];
+    ggml_tensor * cur = rmsNorm(ctx, x, L.attnNorm, hp.rmsEps);
+    ggml_tensor * q = loraMatmul(ctx, L.wq, cur, pair(0), ls);
+    ggml_tensor * k = loraMatmul(ctx, L.wk, cur, pair(1), ls);
+    ggml_tensor * v = loraMatmul(ctx, L.wv, cur, pair(2), ls);
+    if (L.bq) q = ggml_add(ctx, q, L.bq);
+    if (L.bk) k = ggml_add(ctx, k, L.bk);
+    if (L.bv) v = ggml_add(ctx, v, L.bv);
+    q = rope(ggml_reshape_3d(ctx, q, hp.headDim, hp.nHead, T));
+    k = rope(ggml_reshape_3d(ctx, k, hp.headDim, hp.nHeadKv, T));
+    v = ggml_reshape_3d(ctx, v, hp.headDim, hp.nHeadKv, T);
+    ggml_tensor * o = att.mask != nullptr ? maskedAttention(ctx, q, k, v, att.mask, kqScale) : treeAttention(ctx, q, k, v, att, kqScale);
+    o = loraMatmul(ctx, L.wo, o, pair(3), ls);
+    if (L.bo) o = ggml_add(ctx, o, L.bo);
+    x = ggml_add(ctx, x, o);
 
-    ggml_tensor * x = ggml_get_rows(ctx, m.tokEmbd, tokens); // [n_embd, T]
-    for (int il = 0; il < hp.nLayer; il++) {
-        const LayerWeights & L = m.layers[il];
-        ggml_tensor * cur = rmsNorm(ctx, x, L.attnNorm, hp.rmsEps);
-        ggml_tensor * q = loraMatmul(ctx, L.wq, cur, pair(il, 0), ls);
-        ggml_tensor * k = loraMatmul(ctx, L.wk, cur, pair(il, 1), ls);
-        ggml_tensor * v = loraMatmul(ctx, L.wv, cur, pair(il, 2), ls);
-        if (L.bq) q = ggml_add(ctx, q, L.bq);
-        if (L.bk) k = ggml_add(ctx, k, L.bk);
-        if (L.bv) v = ggml_add(ctx, v, L.bv);
-        q = rope(ggml_reshape_3d(ctx, q, hp.headDim, hp.nHead, T));
-        k = rope(ggml_reshape_3d(ctx, k, hp.headDim, hp.nHeadKv, T));
-        v = ggml_reshape_3d(ctx, v, hp.headDim, hp.nHeadKv, T);
+    cur = rmsNorm(ctx, x, L.ffnNorm, hp.rmsEps);
+    ggml_tensor * gate = loraMatmul(ctx, L.ffnGate, cur, pair(4), ls);
+    ggml_tensor * up = loraMatmul(ctx, L.ffnUp, cur, pair(5), ls);
+    ggml_tensor * h = ggml_swiglu_split(ctx, gate, up);
+    return ggml_add(ctx, x, loraMatmul(ctx, L.ffnDown, h, pair(6), ls));
+}
 
-        ggml_tensor * qh = ggml_cont(ctx, ggml_permute(ctx, q, 0, 2, 1, 3)); // [hd, T, n_head]
-        ggml_tensor * kh = ggml_cont(ctx, ggml_permute(ctx, k, 0, 2, 1, 3)); // [hd, T, n_kv]
-        ggml_tensor * vt = ggml_cont(ctx, ggml_permute(ctx, v, 1, 2, 0, 3)); // [T, hd, n_kv]
-        // GQA: mul_mat broadcasts kv head h/(n_head/n_kv) over query head h, as llama.cpp does
-        ggml_tensor * kq = ggml_mul_mat(ctx, kh, qh);                           // [T_k, T_q, n_head]
-        kq = ggml_diag_mask_inf(ctx, kq, 0);
-        kq = ggml_soft_max_ext(ctx, kq, nullptr, kqScale, 0.0f);
-        ggml_tensor * o = ggml_mul_mat(ctx, vt, kq);                             // [hd, T_q, n_head]
-        o = ggml_cont(ctx, ggml_permute(ctx, o, 0, 2, 1, 3));                   // [hd, n_head, T]
-        o = ggml_reshape_2d(ctx, o, static_cast<int64_t>(hp.headDim) * hp.nHead, T);
-        o = loraMatmul(ctx, L.wo, o, pair(il, 3), ls);
-        if (L.bo) o = ggml_add(ctx, o, L.bo);
-        x = ggml_add(ctx, x, o);
-
-        cur = rmsNorm(ctx, x, L.ffnNorm, hp.rmsEps);
-        ggml_tensor * gate = loraMatmul(ctx, L.ffnGate, cur, pair(il, 4), ls);
-        ggml_tensor * up = loraMatmul(ctx, L.ffnUp, cur, pair(il, 5), ls);
-        ggml_tensor * h = ggml_swiglu_split(ctx, gate, up);
-        x = ggml_add(ctx, x, loraMatmul(ctx, L.ffnDown, h, pair(il, 6), ls));
-    }
-    x = rmsNorm(ctx, x, m.outputNorm, hp.rmsEps);
+ggml_tensor * buildHead(ggml_context * ctx, const Model & m, const LoraWeights * lora, ggml_tensor * hidden) {
+    ggml_tensor * x = rmsNorm(ctx, hidden, m.outputNorm, m.hp().rmsEps);
     const LoraPair * head = lora != nullptr && lora->output.a != nullptr ? &lora->output : nullptr;
-    return loraMatmul(ctx, m.output, x, head, ls); // [n_vocab, T]
-}
-
-std::vector<float> runForward(const Model & m, const LoraWeights * lora, const std::vector<int32_t> & tokens, int nThreads) {
-    const int T = static_cast<int>(tokens.size());
-    if (T == 0) throw NativeError("BAD_REQUEST", "no tokens to evaluate");
-    for (int32_t t : tokens) {
-        if (t < 0 || t >= m.hp().nVocab) throw NativeError("BAD_REQUEST", "token id out of range: " + std::to_string(t));
-    }
-    const size_t gsize = graphSizeFor(m.hp().nLayer);
-    ggml_init_params ip{};
-    ip.mem_size = ggml_tensor_overhead() * gsize + ggml_graph_overhead_custom(gsize, false);
-    ip.no_alloc = true;
-    ContextPtr ctx(ggml_init(ip));
-    ggml_tensor * tok = ggml_new_tensor_1d(ctx.get(), GGML_TYPE_I32, T);
-    ggml_tensor * pos = ggml_new_tensor_1d(ctx.get(), GGML_TYPE_I32, T);
-    ggml_set_input(tok);
-    ggml_set_input(pos);
-    ggml_tensor * logits = buildForward(ctx.get(), m, lora, tok, pos, T);
-    ggml_set_output(logits);
-    ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), gsize, false);
-    ggml_build_forward_expand(gf, logits);
-
-    BackendPtr backend = makeCpuBackend(nThreads);
-    GallocPtr galloc(ggml_gallocr_new(cpuBufferType()));
-    if (!ggml_gallocr_alloc_graph(galloc.get(), gf)) throw NativeError("INTERNAL", "out of memory allocating the forward graph");
-    std::vector<int32_t> positions(T);
-    for (int i = 0; i < T; i++) positions[i] = i;
-    ggml_backend_tensor_set(tok, tokens.data(), 0, sizeof(int32_t) * T);
-    ggml_backend_tensor_set(pos, positions.data(), 0, sizeof(int32_t) * T);
-    if (ggml_backend_graph_compute(backend.get(), gf) != GGML_STATUS_SUCCESS) throw NativeError("INTERNAL", "forward graph failed");
-    std::vector<float> out(static_cast<size_t>(T) * m.hp().nVocab);
-    ggml_backend_tensor_get(logits, out.data(), 0, out.size() * sizeof(float));
-    return out;
-}
-
-std::vector<float> forwardLogits(const Model & m, const std::vector<int32_t> & tokens, int nThreads) {
-    return runForward(m, nullptr, tokens, nThreads);
+    return loraMatmul(ctx, m.output, x, head, lora != nullptr ? lora->scale : 0.0f); // [n_vocab, n]
 }
 
 } // namespace sqlstill

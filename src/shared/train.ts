@@ -12,10 +12,32 @@ export interface TrainProgress {
   /** Loss of the last step (mean cross-entropy over its completion tokens); null before the first step. */
   loss: number | null
   evalLoss?: number
-  /** Tokens (prompt + completion) processed per second over recent steps. */
+  /** Tokens (prompt + completion) of the examples trained per second over recent steps. */
   tokensPerSecond: number
+  /** Examples trained per second over recent steps. */
+  examplesPerSecond: number
+  /** Completion tokens (where the loss is) per second over recent steps. */
+  completionTokensPerSecond: number
+  /** Positions the transformer computed per second: a shared prompt prefix counts once (packing). */
+  computedTokensPerSecond: number
   etaSeconds: number | null
   learningRate: number
+  /** CPU threads in use (fewer while other processes keep cores busy). */
+  threads: number
+  /** Peak resident memory of the trainer process so far. */
+  peakRssBytes: number
+  /** Where the trainer runs, once it is loaded. */
+  device?: TrainDeviceInfo
+  /** After tokenizing: what will be trained on and what was left out, before the first step. */
+  examples?: { train: number; skippedTooLong: number; truncated: number; skippedEmpty: number; maxLength: number }
+}
+
+export interface TrainDeviceInfo {
+  /** 'cpu', 'vulkan', 'cuda', 'metal'. */
+  backend: string
+  /** ggml's device name, e.g. 'CPU', 'Vulkan0'. */
+  name: string
+  description: string
 }
 
 export interface TrainResult {
@@ -34,7 +56,15 @@ export interface TrainResult {
   kid: { replacedFraction: number; differingFraction: number } | null
   trainableParams: number
   seconds: number
+  /** Over the steps of this run (a resumed run: since the resume). */
   tokensPerSecond: number
+  examplesPerSecond: number
+  completionTokensPerSecond: number
+  computedTokensPerSecond: number
+  /** Token totals over those steps: as the examples have them, as computed (shared prefixes once), with a loss. */
+  tokens: { examples: number; computed: number; completion: number }
+  peakRssBytes: number
+  device: TrainDeviceInfo & { threads: number }
 }
 
 /** Payload of the `train.progress` event: which customization run (if any) and which training folder. */

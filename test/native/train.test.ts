@@ -161,10 +161,13 @@ describe('native LoRA trainer', () => {
   })
 
   it.each([
-    ['stories260K-q8_0', storiesQ8, [1, 403, 407, 261, 378, 300, 429, 267, 305, 433, 289, 302, 470]],
-    ['llama-2-tiny-random (F16)', tinyRandomLlama, [1, 450, 4996, 17354, 1701, 432, 17204, 975]],
-  ])('computes the same gradients with transposed-weight input gradients (%s)', (_label, modelPath, tokens) => {
-    const make = (transposedBackward: boolean) => createTrainer({ ...base, modelPath, transposedBackward })
+    // [label, model, tokens, transposed copy type, tolerance]: F16 copies agree to F16 rounding; Q8_0 copies of a
+    // Q8_0 model are quantized twice (1.06 bytes a weight instead of 2, and the fastest CPU kernel), ~2% apart
+    ['stories260K-q8_0, F16 copies', storiesQ8, [1, 403, 407, 261, 378, 300, 429, 267, 305, 433, 289, 302, 470], 'f16', 5e-3],
+    ['stories260K-q8_0, Q8_0 copies', storiesQ8, [1, 403, 407, 261, 378, 300, 429, 267, 305, 433, 289, 302, 470], 'q8_0', 5e-2],
+    ['llama-2-tiny-random (F16), auto', tinyRandomLlama, [1, 450, 4996, 17354, 1701, 432, 17204, 975], 'auto', 5e-3],
+  ] as const)('computes the same gradients with transposed-weight input gradients (%s)', (label, modelPath, tokens, transposedType, tolerance) => {
+    const make = (transposedBackward: boolean) => createTrainer({ ...base, modelPath, transposedBackward, transposedType })
     const plain = make(false)
     const fast = make(true)
     try {
@@ -174,7 +177,7 @@ describe('native LoRA trainer', () => {
         plain.setTensor(name, values)
         fast.setTensor(name, values)
       }
-      const batch = [{ tokens, completionStart: 4 }]
+      const batch = [{ tokens: [...tokens], completionStart: 4 }]
       const a = plain.computeGradients(batch)
       const b = fast.computeGradients(batch)
       expect(b.loss).toBe(a.loss) // the forward is untouched
@@ -187,9 +190,9 @@ describe('native LoRA trainer', () => {
           norm += g[i]! ** 2
         }
       }
-      // the transposed copies are F16, so agreement is to F16 rounding, not bit-exact
+      console.log(`${label}: gradient rel. diff ${Math.sqrt(diff / norm).toExponential(2)}`)
       expect(norm).toBeGreaterThan(0)
-      expect(Math.sqrt(diff / norm)).toBeLessThan(5e-3)
+      expect(Math.sqrt(diff / norm)).toBeLessThan(tolerance)
     } finally {
       plain.dispose()
       fast.dispose()

@@ -1,9 +1,12 @@
 // Random-weight models in the exact shape of real students. Speed and memory of inference and training do
 // not depend on the weights' values, so these stand in for Qwen2.5 in benchmarks where no real weights
-// can be downloaded. The tokenizer is a real byte-level BPE vocabulary of the right size (Qwen's special
-// tokens at Qwen's ids), so prompts tokenize to plausible lengths and chat templates apply.
+// can be downloaded. They carry the vocabulary they are given: the real model's (from its tokenizer.json, so
+// every prompt has the length the real student sees), or a made-up one for tiny test models.
 import { randomFillSync } from 'node:crypto'
+import { byteLevelVocab, vocabMetadata, type GgufVocab } from './vocab'
 import { writeGguf, type GgmlTypeName, type GgufTensor, type GgufValue } from './writer'
+
+export { byteLevelVocab, CHATML_TEMPLATE, type GgufVocab } from './vocab'
 
 export interface Qwen2Shape {
   name: string
@@ -24,43 +27,6 @@ export const QWEN25_SHAPES = {
   '1.5b': { name: 'Qwen2.5-1.5B-Instruct (synthetic)', layers: 28, embd: 1536, heads: 12, kvHeads: 2, ffn: 8960, vocab: 151936, contextLength: 32768, ropeFreqBase: 1_000_000, tiedEmbeddings: true },
 } satisfies Record<string, Qwen2Shape>
 
-/** GPT-2's byte → printable-character map, which byte-level BPE vocabularies are written in. */
-function byteChars(): string[] {
-  const printable = new Set<number>()
-  for (let b = 0x21; b <= 0x7e; b++) printable.add(b)
-  for (let b = 0xa1; b <= 0xac; b++) printable.add(b)
-  for (let b = 0xae; b <= 0xff; b++) printable.add(b)
-  let extra = 0
-  return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(printable.has(b) ? b : 256 + extra++))
-}
-
-const SPECIAL_TOKENS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>']
-const CHATML_TEMPLATE =
-  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
-
-export function syntheticVocab(size: number): { tokens: string[]; types: number[]; merges: string[] } {
-  const bytes = byteChars()
-  const tokens: string[] = [...bytes]
-  const merges: string[] = []
-  const regularCount = size - SPECIAL_TOKENS.length
-  // Two-byte then three-byte pieces, each reachable through a merge, until the vocabulary is full.
-  outer: for (const a of bytes)
-    for (const b of bytes) {
-      if (tokens.length >= regularCount) break outer
-      tokens.push(a + b)
-      merges.push(`${a} ${b}`)
-    }
-  for (let i = 0; tokens.length < regularCount; i++) {
-    const pair = tokens[256 + (i % 65536)]!
-    const c = bytes[Math.floor(i / 65536) % 256]!
-    tokens.push(pair + c)
-    merges.push(`${pair} ${c}`)
-  }
-  tokens.push(...SPECIAL_TOKENS)
-  const types = tokens.map((_, i) => (i >= regularCount ? 3 : 1)) // 1 = normal, 3 = control
-  return { tokens, types, merges }
-}
-
 /** Fills F16 values uniformly-ish in ±[2^-7, 2^-4): small, finite, never NaN or Inf. */
 function fillRandomF16(chunk: Buffer): void {
   randomFillSync(chunk)
@@ -76,10 +42,10 @@ function fillRandomF32(chunk: Buffer, scale: number, center = 0): void {
   for (let i = 0; i < f.length; i++) f[i] = center + (Math.random() - 0.5) * scale
 }
 
-export function writeSyntheticQwen2(path: string, shape: Qwen2Shape, weightType: GgmlTypeName = 'F16'): number {
+export function writeSyntheticQwen2(path: string, shape: Qwen2Shape, weightType: GgmlTypeName = 'F16', vocab: GgufVocab = byteLevelVocab(shape.vocab)): number {
   const headDim = shape.embd / shape.heads
   const kvDim = headDim * shape.kvHeads
-  const vocab = syntheticVocab(shape.vocab)
+  if (vocab.tokens.length !== shape.vocab) throw new Error(`the vocabulary has ${vocab.tokens.length} tokens, the shape ${shape.vocab}`)
   const metadata: Record<string, GgufValue> = {
     'general.architecture': { type: 'string', value: 'qwen2' },
     'general.name': { type: 'string', value: shape.name },
@@ -92,16 +58,7 @@ export function writeSyntheticQwen2(path: string, shape: Qwen2Shape, weightType:
     'qwen2.attention.head_count_kv': { type: 'u32', value: shape.kvHeads },
     'qwen2.rope.freq_base': { type: 'f32', value: shape.ropeFreqBase },
     'qwen2.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-6 },
-    'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
-    'tokenizer.ggml.pre': { type: 'string', value: 'qwen2' },
-    'tokenizer.ggml.tokens': { type: 'string[]', value: vocab.tokens },
-    'tokenizer.ggml.token_type': { type: 'i32[]', value: vocab.types },
-    'tokenizer.ggml.merges': { type: 'string[]', value: vocab.merges },
-    'tokenizer.ggml.eos_token_id': { type: 'u32', value: shape.vocab - 1 },
-    'tokenizer.ggml.padding_token_id': { type: 'u32', value: shape.vocab - 3 },
-    'tokenizer.ggml.bos_token_id': { type: 'u32', value: shape.vocab - 3 },
-    'tokenizer.ggml.add_bos_token': { type: 'bool', value: false },
-    'tokenizer.chat_template': { type: 'string', value: CHATML_TEMPLATE },
+    ...vocabMetadata(vocab),
   }
   const matrix = (name: string, cols: number, rows: number): GgufTensor => ({
     name,

@@ -24,12 +24,21 @@ export const trainConfigSchema = z
     epochs: z.number().int().min(1).max(1000).default(2),
     /** Stops after this many optimizer steps even when epochs remain. */
     maxSteps: z.number().int().min(1).optional(),
-    /** Sequences per micro-batch. */
-    batchSize: z.number().int().min(1).max(256).default(4),
+    /**
+     * Examples per micro-batch. They are packed: examples sharing their prompt prefix (one database's schema)
+     * compute it once, so larger batches of one database cost little more than their questions and SQL.
+     */
+    batchSize: z.number().int().min(1).max(256).default(16),
     /** Micro-batches per optimizer step (gradients are summed, the loss is the mean over all completion tokens). */
     gradAccumulation: z.number().int().min(1).max(256).default(1),
-    /** Longest prompt + completion in tokens. */
-    maxLength: z.number().int().min(8).default(512),
+    /** Longest prompt + completion in tokens (capped by the model's context). */
+    maxLength: z.number().int().min(8).default(2048),
+    /** Share common token prefixes within a batch (exact: the same loss and gradient); off only for comparisons. */
+    packing: z.boolean().default(true),
+    /** Tokens per packed sequence (raised to maxLength). Memory grows with it: attention is quadratic. */
+    packLength: z.number().int().min(64).max(32768).default(1024),
+    /** Transposed copies of frozen weights for the backward pass: 'auto' (Q8_0 for quantized weights), 'f16', 'q8_0'. */
+    transposedType: z.enum(['auto', 'f16', 'q8_0']).default('auto'),
     /** What to do with longer examples: skip them, or cut the completion's tail. Both are counted in the result. */
     overLength: z.enum(['skip', 'truncate']).default('skip'),
     /** Evaluate on evalExamples every this many steps (and at the end); 0: only at the end. */
@@ -37,10 +46,15 @@ export const trainConfigSchema = z
     /** Stop after this many evaluations without a new best eval loss (needs evalExamples); 0 disables. */
     earlyStoppingPatience: z.number().int().min(0).default(0),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
-    /** CPU threads for the trainer; 0 lets ggml pick. */
+    /**
+     * CPU threads for the trainer; 0: as many as the CPU has cores, fewer while other processes keep cores busy
+     * (ggml's threads spin at every op; one that is descheduled stalls all the others).
+     */
     threads: z.number().int().min(0).max(256).default(0),
     /** Write a resumable checkpoint every this many optimizer steps; 0: only on cancel and at the end. */
     checkpointEvery: z.number().int().min(0).default(50),
+    /** …and at least every this many seconds of training (a killed run loses at most that much); 0: by steps only. */
+    checkpointSeconds: z.number().min(0).default(600),
     /** Where checkpoints go (default <outDir>/checkpoint). */
     checkpointDir: z.string().optional(),
     /** Append the end-of-sequence token to every completion, so the student learns to stop. */

@@ -11,11 +11,13 @@ import { sha256File } from './fileHash'
 import { hasCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint'
 import { describeConfig, parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config'
 import { datasetHash, epochBatches, kidCorrupt, kidPositions, mixSeed, requireUsable, rng, tokenizeExamples, type TokenizedExample } from './data'
-import { readGgufMetadata, type TrainExample } from './native'
+import { readGgufMetadata, type StepResult, type TrainExample } from './native'
 import type { TrainProgress, TrainResult } from './protocol'
 import { learningRateAt } from './schedule'
 import { withTokenizer } from './tokenizer'
 import { LoraTrainer } from './trainer'
+import { ThreadGovernor } from './cpuShare'
+import { availableParallelism } from 'node:os'
 
 export interface LoopHooks {
   progress(p: TrainProgress): void
@@ -68,8 +70,16 @@ export async function runTrainingJob(
   if (!existsSync(config.baseModel)) throw new SqlstillError('NOT_FOUND', `base model not found: ${config.baseModel}`)
 
   let lr = config.learningRate
-  const emit = (p: Omit<TrainProgress, 'learningRate'>) => hooks.progress({ ...p, learningRate: lr })
-  emit({ phase: 'tokenizing', step: 0, totalSteps: 0, epoch: 0, loss: null, tokensPerSecond: 0, etaSeconds: null })
+  // threads: as asked, or the cores other processes leave free (re-measured before every step)
+  const maxThreads = config.threads > 0 ? config.threads : availableParallelism()
+  const governor = config.threads > 0 ? null : new ThreadGovernor(maxThreads)
+  const rates = { tokensPerSecond: 0, examplesPerSecond: 0, completionTokensPerSecond: 0, computedTokensPerSecond: 0 }
+  const peakRss = () => process.resourceUsage().maxRSS * 1024
+  let device: TrainProgress['device']
+  let threads = maxThreads
+  const emit = (p: Pick<TrainProgress, 'phase' | 'step' | 'totalSteps' | 'epoch' | 'loss' | 'etaSeconds'> & Partial<TrainProgress>) =>
+    hooks.progress({ ...rates, learningRate: lr, threads, peakRssBytes: peakRss(), ...(device ? { device } : {}), ...p })
+  emit({ phase: 'tokenizing', step: 0, totalSteps: 0, epoch: 0, loss: null, etaSeconds: null })
 
   const maxLength = Math.min(config.maxLength, contextLength(config.baseModel))
   // Creating the trainer first refuses unsupported architectures before any tokenizing work.
@@ -80,11 +90,16 @@ export async function runTrainingJob(
     targets: config.targets,
     lr: config.learningRate,
     seed: config.seed,
-    threads: config.threads,
+    threads: maxThreads,
     maxLength,
+    packing: config.packing,
+    packLength: config.packLength,
+    transposedType: config.transposedType,
     weightDecay: config.weightDecay,
     gradClip: config.gradClip,
   })
+  const info = trainer.deviceInfo()
+  device = { backend: info.backend, name: info.name, description: info.description }
   try {
     const tokOpts = { maxLength, overLength: config.overLength, appendEos: config.appendEos }
     const { train, evalSet } = await withTokenizer(config.baseModel, (tok) => ({
@@ -92,6 +107,16 @@ export async function runTrainingJob(
       evalSet: tokenizeExamples(config.evalExamples, tok, tokOpts),
     }))
     requireUsable(train, config.examples.length, maxLength)
+    // what will and will not be trained on, before the first step
+    emit({
+      phase: 'tokenizing',
+      step: 0,
+      totalSteps: 0,
+      epoch: 0,
+      loss: null,
+      etaSeconds: null,
+      examples: { train: train.examples.length, skippedTooLong: train.skippedTooLong, truncated: train.truncated, skippedEmpty: train.skippedEmpty, maxLength },
+    })
     const baseSha256 = sha256File(config.baseModel)
     const dataHash = datasetHash(config.examples)
     if (!request.resume) {
@@ -136,22 +161,35 @@ export async function runTrainingJob(
     }
 
     const segmentStart = Date.now()
-    let tps = 0
+    let lastCheckpointAt = Date.now()
     const snapshot = (): Record<string, Float32Array> => Object.fromEntries(tensorNames.map((n) => [n, trainer.getTensor(n)]))
     const saveCheckpoint = () => {
-      emit({ phase: 'saving', step: state.step, totalSteps, epoch: state.epoch, loss: state.lastLoss, tokensPerSecond: tps, etaSeconds: null })
+      emit({ phase: 'saving', step: state.step, totalSteps, epoch: state.epoch, loss: state.lastLoss, etaSeconds: null })
       const params = snapshot()
       const m: Record<string, Float32Array> = {}
       const v: Record<string, Float32Array> = {}
       for (const n of tensorNames) ({ m: m[n], v: v[n] } = trainer.getMoments(n))
       const elapsed = state.elapsedSeconds + (Date.now() - segmentStart) / 1000
       writeCheckpoint(checkpointDir, { ...state, elapsedSeconds: elapsed }, { params, m, v, ...(best ? { best } : {}) })
+      lastCheckpointAt = Date.now()
       hooks.checkpointed?.(state.step, checkpointDir)
+    }
+    // The native compute stops mid-step (CANCELLED) when the parent process went away; the weights are still those
+    // of the last finished step, so checkpoint them before giving up.
+    const cancelledAt = (err: unknown): never => {
+      if (err instanceof SqlstillError && err.code === 'CANCELLED') {
+        saveCheckpoint()
+        throw new SqlstillError('CANCELLED', `training stopped after step ${state.step} (${err.message}); resume from ${checkpointDir}`, {
+          step: state.step,
+          checkpointDir,
+        })
+      }
+      throw err
     }
 
     const evaluate = (): number | null => {
       if (evalSet.examples.length === 0) return null
-      emit({ phase: 'evaluating', step: state.step, totalSteps, epoch: state.epoch, loss: state.lastLoss, tokensPerSecond: tps, etaSeconds: null })
+      emit({ phase: 'evaluating', step: state.step, totalSteps, epoch: state.epoch, loss: state.lastLoss, etaSeconds: null })
       let sum = 0
       let tokens = 0
       for (let i = 0; i < evalSet.examples.length; i += config.batchSize) {
@@ -170,19 +208,33 @@ export async function runTrainingJob(
     let kidDiffering = 0
     let kidPositionsTotal = 0
     let tokensTotal = 0
+    let computedTotal = 0
+    let completionTotal = 0
+    let examplesTotal = 0
     let epochCache: { epoch: number; batches: number[][] } | undefined
     const batchesOf = (epoch: number) => {
       if (epochCache?.epoch !== epoch) epochCache = { epoch, batches: epochBatches(examples, stepBatch, config.seed, epoch) }
       return epochCache.batches
     }
-    const toNative = (ex: TokenizedExample, i: number): TrainExample => {
-      if (!config.kid || config.kid.alpha === 0) return { tokens: ex.tokens, completionStart: ex.completionStart }
-      const predicted = trainer.predictTokens(ex.tokens)
-      const k = kidCorrupt(ex, predicted, config.kid.alpha, rng(mixSeed(config.seed, state.step, i, 0x4b1d)))
-      kidReplaced += k.replaced
-      kidDiffering += k.differing
-      kidPositionsTotal += kidPositions(ex)
-      return { tokens: k.tokens, labels: k.labels, completionStart: k.completionStart }
+    const toNative = (ex: TokenizedExample): TrainExample => ({ tokens: ex.tokens, completionStart: ex.completionStart })
+    // KID: the student's own argmax where the loss is, for the whole batch in one packed pass
+    const withKid = (batch: TokenizedExample[]): TrainExample[] => {
+      if (!config.kid || config.kid.alpha === 0) return batch.map(toNative)
+      const predicted = trainer.predictCompletions(batch.map(toNative))
+      return batch.map((ex, i) => {
+        const k = kidCorrupt(ex, predicted[i]!, config.kid!.alpha, rng(mixSeed(config.seed, state.step, i, 0x4b1d)))
+        kidReplaced += k.replaced
+        kidDiffering += k.differing
+        kidPositionsTotal += kidPositions(ex)
+        return { tokens: k.tokens, labels: k.labels, completionStart: k.completionStart }
+      })
+    }
+    const track = (r: StepResult, seconds: number, examples: number) => {
+      const ema = (old: number, now: number) => (old === 0 ? now : 0.8 * old + 0.2 * now)
+      rates.tokensPerSecond = ema(rates.tokensPerSecond, r.exampleTokens / seconds)
+      rates.examplesPerSecond = ema(rates.examplesPerSecond, examples / seconds)
+      rates.completionTokensPerSecond = ema(rates.completionTokensPerSecond, r.tokens / seconds)
+      rates.computedTokensPerSecond = ema(rates.computedTokensPerSecond, r.computedTokens / seconds)
     }
 
     while (state.step < totalSteps && !stoppedEarly) {
@@ -194,18 +246,33 @@ export async function runTrainingJob(
       const t0 = Date.now()
       lr = learningRateAt(state.step, { learningRate: config.learningRate, warmupSteps: config.warmupSteps, totalSteps, minLrRatio: config.minLrRatio })
       trainer.setLearningRate(lr)
-      const batch = batches[state.batchInEpoch]!.map((idx, i) => toNative(examples[idx]!, i))
-      const r = trainer.trainStep(batch)
-      const batchTokens = batch.reduce((s, e) => s + e.tokens.length, 0)
-      tokensTotal += batchTokens
+      if (governor && governor.next() !== threads) trainer.setThreads((threads = governor.threads))
+      let r: StepResult
+      let batchSize = 0
+      try {
+        const batch = withKid(batches[state.batchInEpoch]!.map((idx) => examples[idx]!))
+        batchSize = batch.length
+        r = trainer.trainStep(batch)
+      } catch (err) {
+        cancelledAt(err)
+      }
+      tokensTotal += r!.exampleTokens
+      computedTotal += r!.computedTokens
+      completionTotal += r!.tokens
+      examplesTotal += batchSize
       const seconds = Math.max(1e-6, (Date.now() - t0) / 1000)
       stepSecondsAvg = stepSecondsAvg === 0 ? seconds : 0.8 * stepSecondsAvg + 0.2 * seconds
-      tps = tps === 0 ? batchTokens / seconds : 0.8 * tps + 0.2 * (batchTokens / seconds)
-      state = { ...state, step: state.step + 1, batchInEpoch: state.batchInEpoch + 1, lastLoss: r.loss }
+      track(r!, seconds, batchSize)
+      state = { ...state, step: state.step + 1, batchInEpoch: state.batchInEpoch + 1, lastLoss: r!.loss }
 
       let evalLoss: number | undefined
       if (config.evalEvery > 0 && state.step % config.evalEvery === 0 && state.step < totalSteps) {
-        const e = evaluate()
+        let e: number | null = null
+        try {
+          e = evaluate()
+        } catch (err) {
+          cancelledAt(err)
+        }
         if (e !== null) {
           evalLoss = lastEval = e
           if (state.bestEvalLoss === null || e < state.bestEvalLoss - 1e-6) {
@@ -219,19 +286,33 @@ export async function runTrainingJob(
       }
       appendFileSync(
         metricsPath,
-        JSON.stringify({ step: state.step, epoch: state.epoch, loss: r.loss, gradNorm: r.gradNorm, lr, tokens: batchTokens, seconds, ...(evalLoss !== undefined ? { evalLoss } : {}) }) + '\n',
+        JSON.stringify({
+          step: state.step,
+          epoch: state.epoch,
+          loss: r!.loss,
+          gradNorm: r!.gradNorm,
+          lr,
+          tokens: r!.exampleTokens,
+          computedTokens: r!.computedTokens,
+          completionTokens: r!.tokens,
+          examples: batchSize,
+          threads,
+          seconds,
+          ...(evalLoss !== undefined ? { evalLoss } : {}),
+        }) + '\n',
       )
       emit({
         phase: 'training',
         step: state.step,
         totalSteps,
         epoch: state.epoch,
-        loss: r.loss,
+        loss: r!.loss,
         ...(evalLoss !== undefined ? { evalLoss } : {}),
-        tokensPerSecond: tps,
         etaSeconds: stepSecondsAvg * (totalSteps - state.step),
       })
-      if (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0 && state.step < totalSteps) saveCheckpoint()
+      const dueBySteps = config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0
+      const dueByTime = config.checkpointSeconds > 0 && Date.now() - lastCheckpointAt >= config.checkpointSeconds * 1000
+      if ((dueBySteps || dueByTime) && state.step < totalSteps) saveCheckpoint()
       // let the cancel message in: the step itself is synchronous native work
       await new Promise<void>((resolve) => setImmediate(resolve))
       if (hooks.cancelRequested()) {
@@ -243,7 +324,12 @@ export async function runTrainingJob(
       }
     }
 
-    const finalEval = evaluate()
+    let finalEval: number | null = null
+    try {
+      finalEval = evaluate()
+    } catch (err) {
+      cancelledAt(err)
+    }
     if (finalEval !== null) {
       lastEval = finalEval
       if (state.bestEvalLoss === null || finalEval < state.bestEvalLoss) {
@@ -253,7 +339,8 @@ export async function runTrainingJob(
     }
     if (config.earlyStoppingPatience > 0 && best) for (const [n, values] of Object.entries(best)) trainer.setTensor(n, values)
 
-    emit({ phase: 'saving', step: state.step, totalSteps, epoch: state.epoch, loss: state.lastLoss, tokensPerSecond: tps, etaSeconds: 0 })
+    const trainedSeconds = Math.max(1e-6, (Date.now() - segmentStart) / 1000)
+    emit({ phase: 'saving', step: state.step, totalSteps, epoch: state.epoch, loss: state.lastLoss, etaSeconds: 0 })
     const seconds = state.elapsedSeconds + (Date.now() - segmentStart) / 1000
     const metrics = { steps: state.step, finalLoss: state.lastLoss, finalEvalLoss: lastEval, bestEvalLoss: state.bestEvalLoss, stoppedEarly, seconds }
     trainer.saveAdapter(adapterPath, {
@@ -290,7 +377,13 @@ export async function runTrainingJob(
       kid: config.kid && kidPositionsTotal > 0 ? { replacedFraction: kidReplaced / kidPositionsTotal, differingFraction: kidDiffering / kidPositionsTotal } : null,
       trainableParams: trainer.info().trainableParams,
       seconds: (Date.now() - started) / 1000,
-      tokensPerSecond: tokensTotal / Math.max(1e-6, (Date.now() - segmentStart) / 1000),
+      tokensPerSecond: tokensTotal / trainedSeconds,
+      examplesPerSecond: examplesTotal / trainedSeconds,
+      completionTokensPerSecond: completionTotal / trainedSeconds,
+      computedTokensPerSecond: computedTotal / trainedSeconds,
+      tokens: { examples: tokensTotal, computed: computedTotal, completion: completionTotal },
+      peakRssBytes: peakRss(),
+      device: { ...device, threads },
     }
     writeFileAtomic(join(outDir, 'result.json'), JSON.stringify(result, null, 2))
     return result

@@ -80,6 +80,26 @@ export interface StepResult {
   step: number
   /** Global L2 norm of the LoRA gradient before clipping (0 for evaluation). */
   gradNorm: number
+  /** Prompt + completion tokens of the batch's examples, as if each were computed alone. */
+  exampleTokens: number
+  /** Positions the transformer computed: shared prefixes count once (packing). */
+  computedTokens: number
+  /** Packed sequences, i.e. transformer graph evaluations. */
+  sequences: number
+}
+
+/** Where a trainer runs: the ggml device, its memory, and what the scheduler had to run on the CPU instead. */
+export interface TrainDevice {
+  /** 'cpu', 'vulkan', 'cuda', 'metal'. */
+  backend: string
+  /** ggml's device name, e.g. 'CPU', 'Vulkan0'. */
+  name: string
+  description: string
+  memoryFree: number
+  memoryTotal: number
+  threads: number
+  /** Op name → graph nodes that fell back to the CPU (always empty on the CPU backend). */
+  fallbackOps: Record<string, number>
 }
 
 export interface NativeTrainerOptions {
@@ -90,8 +110,23 @@ export interface NativeTrainerOptions {
   lr: number
   seed?: number
   threads?: number
-  /** Longest sequence (prompt + completion) in tokens; graphs are built per 32-token bucket up to this. */
+  /** Longest example (prompt + completion) in tokens. */
   maxLength?: number
+  /**
+   * Share common token prefixes within a batch (the schema part of the prompt): each shared prefix is computed
+   * once, with the same loss and gradient as the examples computed one by one. Default true.
+   */
+  packing?: boolean
+  /** Tokens per packed sequence (default 1024; raised to maxLength). Memory grows with it (attention is T²). */
+  packLength?: number
+  /**
+   * 'auto' (default): per packed sequence, the tree layout — the shared prefix attends to itself once, the
+   * continuations are batched against it — where that costs well under one masked T×T attention. 'mask' / 'tree'
+   * force one; the results are the same.
+   */
+  attention?: 'auto' | 'mask' | 'tree'
+  /** 'cpu' (default), 'auto', 'vulkan', 'cuda', 'metal' or a ggml device name; GPU libraries via loadBackendLibrary. */
+  backend?: string
   weightDecay?: number
   beta1?: number
   beta2?: number
@@ -103,6 +138,8 @@ export interface NativeTrainerOptions {
    * out_prod (6-35x faster on CPU; costs 2 bytes per frozen weight). Default true; F32 weights are unaffected.
    */
   transposedBackward?: boolean
+  /** Type of those copies: 'auto' (Q8_0 for quantized weights, else F16/F32 as the weight), 'f16' or 'q8_0'. */
+  transposedType?: 'auto' | 'f16' | 'q8_0'
 }
 
 export interface TrainerInfo {
@@ -131,6 +168,11 @@ export interface NativeTrainer {
   setMoments(name: string, m: Float32Array, v: Float32Array): void
   /** Sets the optimizer step count (AdamW bias correction), e.g. when resuming from a checkpoint. */
   setSteps(steps: number): void
+  /** CPU threads from the next graph on. */
+  setThreads(threads: number): void
+  /** Per example, the argmax at each loss row (index completionStart-1 .. n-2; -1 elsewhere), packed like a step. */
+  predictCompletions(batch: TrainExample[]): Int32Array[]
+  deviceInfo(): TrainDevice
   dispose(): void
 }
 
@@ -148,6 +190,10 @@ export interface NativeAddon {
   quantizeModel(input: string, output: string, type: QuantType | string, threads?: number): void
   /** W' = W + (alpha/r)·B·A into a copy of the base (adapted tensors as F32 or F16); synchronous. */
   fuseAdapter(base: string, adapter: string, output: string, type: 'F32' | 'F16', onProgress?: (fraction: number) => void): void
+  /** Registers a ggml backend library (libggml-vulkan.so, …) built against the same libggml-base; idempotent. */
+  loadBackendLibrary(path: string): void
+  /** CPU graph computes stop with CANCELLED once the parent is not `parentPid` any more (0: off); Linux: SIGTERM on its death. */
+  watchParent(parentPid: number): void
 }
 
 export function findRepoRoot(start = dirname(fileURLToPath(import.meta.url))): string {
@@ -228,6 +274,8 @@ export function loadNative(): NativeAddon {
     forwardLogits: (path, tokens, threads) => callNative(() => addon.forwardLogits(path, tokens, threads)),
     quantizeModel: (input, output, type, threads) => callNative(() => addon.quantizeModel(input, output, type, threads)),
     fuseAdapter: (base, adapter, output, type, onProgress) => callNative(() => addon.fuseAdapter(base, adapter, output, type, onProgress)),
+    loadBackendLibrary: (path) => callNative(() => addon.loadBackendLibrary(path)),
+    watchParent: (pid) => callNative(() => addon.watchParent(pid)),
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type NativeTrainerOptions,
   type StepResult,
   type TokenList,
+  type TrainDevice,
   type TrainerInfo,
   type TrainExample,
 } from './native'
@@ -98,6 +99,20 @@ export class LoraTrainer {
 
   setSteps(steps: number): void {
     callNative(() => this.native.setSteps(steps))
+  }
+
+  /** CPU threads from the next graph on (the training loop lowers them while other processes want the CPU). */
+  setThreads(threads: number): void {
+    callNative(() => this.native.setThreads(threads))
+  }
+
+  /** Per example, the adapted model's argmax where the loss is (KID), packed like a training step. */
+  predictCompletions(batch: TrainExample[]): Int32Array[] {
+    return callNative(() => this.native.predictCompletions(batch))
+  }
+
+  deviceInfo(): TrainDevice {
+    return callNative(() => this.native.deviceInfo())
   }
 
   info(): TrainerInfo {

@@ -1,0 +1,216 @@
+#include "pack.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+
+namespace sqlstill {
+
+namespace {
+
+// The prefix tree of one sequence under construction.
+class TreeBuilder {
+public:
+    explicit TreeBuilder(PackedSequence & seq) : seq_(seq) {}
+
+    // Nodes `tokens` would add to the tree (its length minus the longest prefix already present).
+    int newNodes(const std::vector<int32_t> & tokens) const {
+        int32_t node = -1;
+        size_t i = 0;
+        for (; i < tokens.size(); i++) {
+            auto it = children_.find(key(node, tokens[i]));
+            if (it == children_.end()) break;
+            node = it->second;
+        }
+        return static_cast<int>(tokens.size() - i);
+    }
+
+    // Inserts the example's tokens; returns the node of every position.
+    std::vector<int32_t> insert(const std::vector<int32_t> & tokens) {
+        std::vector<int32_t> path(tokens.size());
+        int32_t node = -1;
+        for (size_t i = 0; i < tokens.size(); i++) {
+            const uint64_t k = key(node, tokens[i]);
+            auto it = children_.find(k);
+            if (it == children_.end()) {
+                const int32_t id = static_cast<int32_t>(seq_.tokens.size());
+                seq_.tokens.push_back(tokens[i]);
+                seq_.positions.push_back(static_cast<int32_t>(i));
+                seq_.parent.push_back(node);
+                it = children_.emplace(k, id).first;
+            }
+            node = it->second;
+            path[i] = node;
+        }
+        return path;
+    }
+
+private:
+    static uint64_t key(int32_t parent, int32_t token) {
+        return (static_cast<uint64_t>(static_cast<uint32_t>(parent + 1)) << 32) | static_cast<uint32_t>(token);
+    }
+    PackedSequence & seq_;
+    std::unordered_map<uint64_t, int32_t> children_;
+};
+
+void addLossRows(PackedSequence & seq, const TrainExample & ex, int exampleIndex, std::vector<int32_t> path) {
+    const int n = static_cast<int>(ex.tokens.size());
+    for (int i = ex.completionStart - 1; i < n - 1; i++) {
+        const int32_t label = ex.labels.empty() ? ex.tokens[i + 1] : ex.labels[i + 1];
+        seq.rows.push_back({path[i], label, exampleIndex, i});
+    }
+    seq.exampleTokens += n;
+    seq.paths.push_back(std::move(path));
+}
+
+int roundUp(int x, int to) { return ((x + to - 1) / to) * to; }
+
+// Plans the tree layout (PackedSequence::Tree) and keeps it when it is worth it (or when asked for).
+void planTree(PackedSequence & seq, AttentionLayout layout) {
+    if (layout == AttentionLayout::Mask || seq.paths.empty()) return;
+    const int T = seq.length();
+    // the trunk: the longest prefix all examples of the sequence share
+    int trunk = static_cast<int>(seq.paths[0].size());
+    for (const auto & p : seq.paths) {
+        int i = 0;
+        while (i < trunk && i < static_cast<int>(p.size()) && p[i] == seq.paths[0][i]) i++;
+        trunk = i;
+    }
+    std::vector<const std::vector<int32_t> *> branches;
+    int longest = 0;
+    for (const auto & p : seq.paths) {
+        const int len = static_cast<int>(p.size()) - trunk;
+        if (len <= 0) continue;
+        branches.push_back(&p);
+        longest = std::max(longest, len);
+    }
+    const int nb = static_cast<int>(branches.size());
+    const int trunkKeys = std::min(roundUp(trunk, 16), T);
+    // the branch product's inner dimension (trunk + width) a multiple of 16, like the sequence itself
+    const int width = nb == 0 ? 0 : roundUp(trunk + longest, 16) - trunk;
+    const double treeCost = static_cast<double>(trunk) * trunkKeys + static_cast<double>(nb) * (trunk + width) * width;
+    const double maskCost = static_cast<double>(T) * T;
+    if (layout == AttentionLayout::Auto && treeCost > 0.7 * maskCost) return;
+
+    PackedSequence::Tree & t = seq.tree;
+    t.trunk = trunk;
+    t.trunkKeys = trunkKeys;
+    t.branches = nb;
+    t.width = width;
+    t.trunkMask.assign(static_cast<size_t>(trunk) * trunkKeys, -INFINITY);
+    for (int q = 0; q < trunk; q++) {
+        for (int k = 0; k <= q; k++) t.trunkMask[static_cast<size_t>(q) * trunkKeys + k] = 0.0f;
+    }
+    t.trunkIdx.resize(trunkKeys);
+    for (int i = 0; i < trunkKeys; i++) t.trunkIdx[i] = i;
+    const int keys = trunk + width;
+    t.queryIdx.assign(static_cast<size_t>(nb) * width, 0);
+    t.keyIdx.assign(static_cast<size_t>(nb) * keys, 0);
+    t.branchMask.assign(static_cast<size_t>(nb) * width * keys, -INFINITY);
+    t.trunkOut.assign(T, 0);
+    t.branchOut.assign(T, 0);
+    t.isTrunk.assign(T, 0.0f);
+    t.isBranch.assign(T, 0.0f);
+    for (int i = 0; i < trunk; i++) {
+        t.trunkOut[i] = i;
+        t.isTrunk[i] = 1.0f;
+    }
+    std::vector<bool> placed(T, false);
+    for (int b = 0; b < nb; b++) {
+        const std::vector<int32_t> & path = *branches[b];
+        const int len = static_cast<int>(path.size()) - trunk;
+        for (int j = 0; j < keys; j++) t.keyIdx[static_cast<size_t>(b) * keys + j] = j < trunk ? j : (j - trunk < len ? path[j] : 0);
+        for (int c = 0; c < width; c++) {
+            float * row = t.branchMask.data() + (static_cast<size_t>(b) * width + c) * keys;
+            if (c >= len) { // a padding query: one visible key keeps its softmax finite; its output is never used
+                t.queryIdx[static_cast<size_t>(b) * width + c] = path[trunk];
+                row[trunk > 0 ? 0 : trunk] = 0.0f;
+                continue;
+            }
+            const int32_t node = path[trunk + c];
+            t.queryIdx[static_cast<size_t>(b) * width + c] = node;
+            for (int j = 0; j < trunk; j++) row[j] = 0.0f;
+            for (int j = 0; j <= c; j++) row[trunk + j] = 0.0f;
+            if (!placed[node]) { // a node shared by several branches takes its output from the first
+                placed[node] = true;
+                t.branchOut[node] = b * width + c;
+                t.isBranch[node] = 1.0f;
+            }
+        }
+    }
+    seq.hasTree = true;
+}
+
+// Pads a sequence to a multiple of kPadTo nodes: token 0 at position 0 that sees only itself and that nothing sees,
+// with no loss. Row counts that are multiples of 16 (AVX-512) let ggml's CPU use its tiled GEMM for the attention
+// products, whose inner dimension is the sequence length; GPUs like aligned shapes too.
+constexpr int kPadTo = 32;
+
+void pad(PackedSequence & seq) {
+    while (seq.tokens.size() % kPadTo != 0) {
+        seq.tokens.push_back(0);
+        seq.positions.push_back(0);
+        seq.parent.push_back(-1);
+    }
+}
+
+} // namespace
+
+std::vector<PackedSequence> packBatch(const std::vector<TrainExample> & batch, int packLength, bool share, AttentionLayout layout) {
+    std::vector<PackedSequence> out;
+    if (!share) {
+        for (size_t e = 0; e < batch.size(); e++) {
+            PackedSequence seq;
+            TreeBuilder tree(seq);
+            addLossRows(seq, batch[e], static_cast<int>(e), tree.insert(batch[e].tokens));
+            pad(seq);
+            planTree(seq, layout);
+            out.push_back(std::move(seq));
+        }
+        return out;
+    }
+    // Lexicographic order puts examples with long common prefixes next to each other, so a sequence that fills up
+    // starts the next one with the examples most like its last.
+    std::vector<int> order(batch.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return std::lexicographical_compare(batch[a].tokens.begin(), batch[a].tokens.end(), batch[b].tokens.begin(), batch[b].tokens.end());
+    });
+    std::unique_ptr<TreeBuilder> tree;
+    for (int e : order) {
+        const TrainExample & ex = batch[e];
+        if (tree && out.back().length() + tree->newNodes(ex.tokens) > packLength) tree.reset();
+        if (!tree) {
+            out.emplace_back();
+            tree = std::make_unique<TreeBuilder>(out.back());
+        }
+        addLossRows(out.back(), ex, e, tree->insert(ex.tokens));
+    }
+    for (PackedSequence & seq : out) {
+        pad(seq);
+        planTree(seq, layout);
+    }
+    return out;
+}
+
+PackedSequence everyPosition(const std::vector<int32_t> & tokens) {
+    PackedSequence seq;
+    TreeBuilder tree(seq);
+    tree.insert(tokens);
+    for (size_t i = 0; i < tokens.size(); i++) seq.rows.push_back({static_cast<int32_t>(i), 0, 0, static_cast<int32_t>(i)});
+    seq.exampleTokens = static_cast<int64_t>(tokens.size());
+    pad(seq);
+    return seq;
+}
+
+void attentionMask(const PackedSequence & seq, std::vector<float> & out) {
+    const size_t T = seq.tokens.size();
+    out.assign(T * T, -INFINITY);
+    for (size_t q = 0; q < T; q++) {
+        float * row = out.data() + q * T;
+        for (int32_t k = static_cast<int32_t>(q); k >= 0; k = seq.parent[k]) row[k] = 0.0f;
+    }
+}
+
+} // namespace sqlstill
