@@ -173,7 +173,7 @@ struct TrainerOptions {
     // prefix, and the gradient equals the sum over the examples trained one by one. Unrelated examples fill the same
     // sequence block-diagonally. Off: one sequence per example (the reference the packed gradient is tested against).
     bool packing = true;
-    int packLength = 1024; // tokens per packed sequence (raised to maxLength when that is longer)
+    int packLength = 3072; // tokens per packed sequence (raised to maxLength when that is longer)
     // "auto": per sequence, the tree layout (the shared prefix once, the continuations batched) where it costs well
     // under one masked T×T attention; "mask" / "tree" force one (the results are the same).
     std::string attention = "auto";

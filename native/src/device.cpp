@@ -184,7 +184,14 @@ Device::Device(const std::string & backend, int threads, size_t maxGraphNodes) {
     sched_.reset(ggml_backend_sched_new(backends, nullptr, n, maxGraphNodes, false, false));
     if (!sched_) throw NativeError("INTERNAL", "failed to create the ggml scheduler");
     const char * profile = std::getenv("SQLSTILL_PROFILE_OPS");
-    if (profile != nullptr && *profile != '\0' && *profile != '0') ggml_backend_sched_set_eval_callback(sched_.get(), &Device::profileCallback, this);
+    // Mesa's software Vulkan driver (lavapipe, Mesa 22.3: what runs ggml's Vulkan backend on a machine without a GPU,
+    // for tests) corrupts its heap, at random, when our backward graphs run as whole command buffers; one node at a
+    // time (the scheduler's eval callback synchronizes after each) it runs them correctly. Its speed means nothing.
+    const bool softwareVulkan = backendName_ == "vulkan" && std::strstr(ggml_backend_dev_description(dev_), "llvmpipe") != nullptr;
+    if ((profile != nullptr && *profile != '\0' && *profile != '0') || softwareVulkan) {
+        profiling_ = profile != nullptr && *profile != '\0' && *profile != '0';
+        ggml_backend_sched_set_eval_callback(sched_.get(), &Device::profileCallback, this);
+    }
 }
 
 namespace {
@@ -195,6 +202,7 @@ double nowSeconds() {
 
 bool Device::profileCallback(ggml_tensor * t, bool ask, void * data) {
     Device * self = static_cast<Device *>(data);
+    if (!self->profiling_) return true; // one node at a time, nothing timed
     if (ask) {
         self->profileMark_ = nowSeconds();
         return true; // compute this node alone, then tell us
@@ -239,6 +247,14 @@ void Device::setThreads(int threads) {
 
 void Device::compute(ggml_cgraph * graph, const std::function<void()> & setInputs, bool abortable) {
     if (abortable && parentGone()) throw NativeError("CANCELLED", "the parent process went away");
+    // Accumulate every matrix product in F32: GPU backends may otherwise accumulate in F16, an error gradients of
+    // small LoRA updates should not carry. (Operands may still be converted: Vulkan multiplies F32 weights as F16 and
+    // quantizes activations for quantized weights, see test/native/gpu.test.ts.) The CPU ignores it.
+    for (int i = 0; i < ggml_graph_n_nodes(graph); i++) {
+        ggml_tensor * node = ggml_graph_node(graph, i);
+        if (node->op != GGML_OP_MUL_MAT) continue;
+        ggml_prec_set_acc(node, GGML_PREC_F32);
+    }
     ggml_backend_sched_reset(sched_.get());
     if (!ggml_backend_sched_alloc_graph(sched_.get(), graph)) {
         throw NativeError("INTERNAL", std::string("out of memory allocating a graph on ") + ggml_backend_dev_name(dev_));

@@ -50,6 +50,7 @@ private:
         double seconds = 0;
     };
     std::map<std::string, OpTime> profile_;
+    bool profiling_ = false;
     double profileMark_ = 0;
     static bool profileCallback(ggml_tensor * t, bool ask, void * data);
 };

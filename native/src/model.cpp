@@ -247,20 +247,20 @@ ggml_tensor * treeAttention(ggml_context * ctx, ggml_tensor * q, ggml_tensor * k
         ggml_tensor * o = ggml_cont(ctx, ggml_permute(ctx, ggml_mul_mat(ctx, vT, s), 0, 2, 1, 3)); // [hd, H, P]
         out = ggml_mul(ctx, ggml_get_rows(ctx, ggml_reshape_2d(ctx, o, hd * H, P), att.trunkOut), att.isTrunk);
     }
-    if (att.branches > 0) {
-        const int64_t W = att.width, K = att.trunk + att.width, nb = att.branches;
+    for (const AttentionInputs::Group & g : att.groups) {
+        const int64_t W = g.width, K = att.trunk + g.width, nb = g.branches;
         auto gather = [&](ggml_tensor * t, ggml_tensor * idx, int64_t heads, int64_t slots) {
             return ggml_reshape_4d(ctx, ggml_get_rows(ctx, ggml_reshape_2d(ctx, t, hd * heads, T), idx), hd, heads, slots, nb);
         };
         // heads and branches share one batch dimension, heads fastest, so mul_mat's GQA broadcast (kv head of query
         // head h = h / (H/Hk)) holds per branch, and ggml's backward of that broadcast (3-D only) applies
-        ggml_tensor * qb = ggml_reshape_3d(ctx, ggml_cont(ctx, ggml_permute(ctx, gather(q, att.queryIdx, H, W), 0, 2, 1, 3)), hd, W, H * nb);
-        ggml_tensor * kb = ggml_reshape_3d(ctx, ggml_cont(ctx, ggml_permute(ctx, gather(k, att.keyIdx, Hk, K), 0, 2, 1, 3)), hd, K, Hk * nb);
-        ggml_tensor * vb = ggml_reshape_3d(ctx, ggml_cont(ctx, ggml_permute(ctx, gather(v, att.keyIdx, Hk, K), 1, 2, 0, 3)), K, hd, Hk * nb);
-        ggml_tensor * s = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, kb, qb), att.branchMask, scale, 0.0f); // [K, W, H·nb]
-        ggml_tensor * o = ggml_mul_mat(ctx, vb, s);                                                        // [hd, W, H·nb]
-        o = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, o, hd, W, H, nb), 0, 2, 1, 3));         // [hd, H, W, nb]
-        ggml_tensor * ob = ggml_mul(ctx, ggml_get_rows(ctx, ggml_reshape_2d(ctx, o, hd * H, W * nb), att.branchOut), att.isBranch);
+        ggml_tensor * qb = ggml_reshape_3d(ctx, ggml_cont(ctx, ggml_permute(ctx, gather(q, g.queryIdx, H, W), 0, 2, 1, 3)), hd, W, H * nb);
+        ggml_tensor * kb = ggml_reshape_3d(ctx, ggml_cont(ctx, ggml_permute(ctx, gather(k, g.keyIdx, Hk, K), 0, 2, 1, 3)), hd, K, Hk * nb);
+        ggml_tensor * vb = ggml_reshape_3d(ctx, ggml_cont(ctx, ggml_permute(ctx, gather(v, g.keyIdx, Hk, K), 1, 2, 0, 3)), K, hd, Hk * nb);
+        ggml_tensor * s = ggml_soft_max_ext(ctx, ggml_mul_mat(ctx, kb, qb), g.mask, scale, 0.0f); // [K, W, H·nb]
+        ggml_tensor * o = ggml_mul_mat(ctx, vb, s);                                                 // [hd, W, H·nb]
+        o = ggml_cont(ctx, ggml_permute(ctx, ggml_reshape_4d(ctx, o, hd, W, H, nb), 0, 2, 1, 3));  // [hd, H, W, nb]
+        ggml_tensor * ob = ggml_mul(ctx, ggml_get_rows(ctx, ggml_reshape_2d(ctx, o, hd * H, W * nb), g.out), g.isOwn);
         out = out != nullptr ? ggml_add(ctx, out, ob) : ob;
     }
     return out;

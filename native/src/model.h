@@ -14,16 +14,20 @@ ggml_tensor * rmsNorm(ggml_context * ctx, ggml_tensor * x, ggml_tensor * weight,
 struct AttentionInputs {
     ggml_tensor * positions = nullptr; // I32 [T]: RoPE positions
     ggml_tensor * mask = nullptr;      // F32 [T, T], 0 where a query may see a key, -inf elsewhere; null: tree layout
-    int trunk = 0, trunkKeys = 0, branches = 0, width = 0;
+    int trunk = 0, trunkKeys = 0;
     ggml_tensor * trunkMask = nullptr;  // F32 [trunkKeys, trunk]
     ggml_tensor * trunkIdx = nullptr;   // I32 [trunkKeys]: 0, 1, 2, …
-    ggml_tensor * queryIdx = nullptr;   // I32 [width * branches]
-    ggml_tensor * keyIdx = nullptr;     // I32 [(trunk + width) * branches]
-    ggml_tensor * branchMask = nullptr; // F32 [trunk + width, width, n_head * branches] (the same for every head)
     ggml_tensor * trunkOut = nullptr;   // I32 [T]
-    ggml_tensor * branchOut = nullptr;  // I32 [T]
     ggml_tensor * isTrunk = nullptr;    // F32 [1, T]
-    ggml_tensor * isBranch = nullptr;   // F32 [1, T]
+    struct Group {
+        int branches = 0, width = 0;
+        ggml_tensor * queryIdx = nullptr; // I32 [width * branches]
+        ggml_tensor * keyIdx = nullptr;   // I32 [(trunk + width) * branches]
+        ggml_tensor * mask = nullptr;     // F32 [trunk + width, width, n_head * branches] (the same for every head)
+        ggml_tensor * out = nullptr;      // I32 [T]
+        ggml_tensor * isOwn = nullptr;    // F32 [1, T]
+    };
+    std::vector<Group> groups;
 };
 
 // One transformer block on x [n_embd, T]: attention, then the SwiGLU FFN; residuals included.

@@ -66,6 +66,11 @@ void addLossRows(PackedSequence & seq, const TrainExample & ex, int exampleIndex
 
 int roundUp(int x, int to) { return ((x + to - 1) / to) * to; }
 
+// Branch groups: branches sorted by length, a new group where the next branch is longer than kGroupStretch × the
+// group's shortest (so padding stays small), at most kMaxGroups.
+constexpr double kGroupStretch = 1.3;
+constexpr int kMaxGroups = 4;
+
 // Plans the tree layout (PackedSequence::Tree) and keeps it when it is worth it (or when asked for).
 void planTree(PackedSequence & seq, AttentionLayout layout) {
     if (layout == AttentionLayout::Mask || seq.paths.empty()) return;
@@ -78,66 +83,77 @@ void planTree(PackedSequence & seq, AttentionLayout layout) {
         trunk = i;
     }
     std::vector<const std::vector<int32_t> *> branches;
-    int longest = 0;
     for (const auto & p : seq.paths) {
-        const int len = static_cast<int>(p.size()) - trunk;
-        if (len <= 0) continue;
-        branches.push_back(&p);
-        longest = std::max(longest, len);
+        if (static_cast<int>(p.size()) > trunk) branches.push_back(&p);
     }
-    const int nb = static_cast<int>(branches.size());
+    std::stable_sort(branches.begin(), branches.end(), [](const auto * a, const auto * b) { return a->size() < b->size(); });
+    std::vector<std::vector<const std::vector<int32_t> *>> grouped;
+    for (const auto * b : branches) {
+        const int len = static_cast<int>(b->size()) - trunk;
+        const bool fits = !grouped.empty() && (len <= kGroupStretch * (static_cast<int>(grouped.back().front()->size()) - trunk) ||
+                                               static_cast<int>(grouped.size()) == kMaxGroups);
+        if (!fits) grouped.emplace_back();
+        grouped.back().push_back(b);
+    }
     const int trunkKeys = std::min(roundUp(trunk, 16), T);
-    // the branch product's inner dimension (trunk + width) a multiple of 16, like the sequence itself
-    const int width = nb == 0 ? 0 : roundUp(trunk + longest, 16) - trunk;
-    const double treeCost = static_cast<double>(trunk) * trunkKeys + static_cast<double>(nb) * (trunk + width) * width;
+    // each group's product has the inner dimension trunk + width: a multiple of 16, like the sequence itself
+    auto widthOf = [&](const auto & g) { return roundUp(trunk + static_cast<int>(g.back()->size()) - trunk, 16) - trunk; };
+    double treeCost = static_cast<double>(trunk) * trunkKeys;
+    for (const auto & g : grouped) treeCost += static_cast<double>(g.size()) * (trunk + widthOf(g)) * widthOf(g);
     const double maskCost = static_cast<double>(T) * T;
     if (layout == AttentionLayout::Auto && treeCost > 0.7 * maskCost) return;
 
     PackedSequence::Tree & t = seq.tree;
     t.trunk = trunk;
     t.trunkKeys = trunkKeys;
-    t.branches = nb;
-    t.width = width;
     t.trunkMask.assign(static_cast<size_t>(trunk) * trunkKeys, -INFINITY);
     for (int q = 0; q < trunk; q++) {
         for (int k = 0; k <= q; k++) t.trunkMask[static_cast<size_t>(q) * trunkKeys + k] = 0.0f;
     }
     t.trunkIdx.resize(trunkKeys);
     for (int i = 0; i < trunkKeys; i++) t.trunkIdx[i] = i;
-    const int keys = trunk + width;
-    t.queryIdx.assign(static_cast<size_t>(nb) * width, 0);
-    t.keyIdx.assign(static_cast<size_t>(nb) * keys, 0);
-    t.branchMask.assign(static_cast<size_t>(nb) * width * keys, -INFINITY);
     t.trunkOut.assign(T, 0);
-    t.branchOut.assign(T, 0);
     t.isTrunk.assign(T, 0.0f);
-    t.isBranch.assign(T, 0.0f);
     for (int i = 0; i < trunk; i++) {
         t.trunkOut[i] = i;
         t.isTrunk[i] = 1.0f;
     }
     std::vector<bool> placed(T, false);
-    for (int b = 0; b < nb; b++) {
-        const std::vector<int32_t> & path = *branches[b];
-        const int len = static_cast<int>(path.size()) - trunk;
-        for (int j = 0; j < keys; j++) t.keyIdx[static_cast<size_t>(b) * keys + j] = j < trunk ? j : (j - trunk < len ? path[j] : 0);
-        for (int c = 0; c < width; c++) {
-            float * row = t.branchMask.data() + (static_cast<size_t>(b) * width + c) * keys;
-            if (c >= len) { // a padding query: one visible key keeps its softmax finite; its output is never used
-                t.queryIdx[static_cast<size_t>(b) * width + c] = path[trunk];
-                row[trunk > 0 ? 0 : trunk] = 0.0f;
-                continue;
-            }
-            const int32_t node = path[trunk + c];
-            t.queryIdx[static_cast<size_t>(b) * width + c] = node;
-            for (int j = 0; j < trunk; j++) row[j] = 0.0f;
-            for (int j = 0; j <= c; j++) row[trunk + j] = 0.0f;
-            if (!placed[node]) { // a node shared by several branches takes its output from the first
-                placed[node] = true;
-                t.branchOut[node] = b * width + c;
-                t.isBranch[node] = 1.0f;
+    for (const auto & members : grouped) {
+        PackedSequence::BranchGroup g;
+        const int nb = static_cast<int>(members.size());
+        const int width = widthOf(members);
+        const int keys = trunk + width;
+        g.branches = nb;
+        g.width = width;
+        g.queryIdx.assign(static_cast<size_t>(nb) * width, 0);
+        g.keyIdx.assign(static_cast<size_t>(nb) * keys, 0);
+        g.mask.assign(static_cast<size_t>(nb) * width * keys, -INFINITY);
+        g.out.assign(T, 0);
+        g.isOwn.assign(T, 0.0f);
+        for (int b = 0; b < nb; b++) {
+            const std::vector<int32_t> & path = *members[b];
+            const int len = static_cast<int>(path.size()) - trunk;
+            for (int j = 0; j < keys; j++) g.keyIdx[static_cast<size_t>(b) * keys + j] = j < trunk ? j : (j - trunk < len ? path[j] : 0);
+            for (int c = 0; c < width; c++) {
+                float * row = g.mask.data() + (static_cast<size_t>(b) * width + c) * keys;
+                if (c >= len) { // a padding query: one visible key keeps its softmax finite; its output is never used
+                    g.queryIdx[static_cast<size_t>(b) * width + c] = path[trunk];
+                    row[trunk > 0 ? 0 : trunk] = 0.0f;
+                    continue;
+                }
+                const int32_t node = path[trunk + c];
+                g.queryIdx[static_cast<size_t>(b) * width + c] = node;
+                for (int j = 0; j < trunk; j++) row[j] = 0.0f;
+                for (int j = 0; j <= c; j++) row[trunk + j] = 0.0f;
+                if (!placed[node]) { // a node shared by several branches takes its output from the first
+                    placed[node] = true;
+                    g.out[node] = b * width + c;
+                    g.isOwn[node] = 1.0f;
+                }
             }
         }
+        t.groups.push_back(std::move(g));
     }
     seq.hasTree = true;
 }

@@ -27,21 +27,25 @@ struct PackedSequence {
 
     // Attention laid out along the tree, when that is cheaper than one T×T masked product: the trunk (the prefix
     // every example of the sequence shares: nodes 0..trunk-1) attends causally to itself, once; every example's
-    // remaining nodes (its branch) are gathered into a batch of `branches` × `width` queries that attend to the trunk
-    // and to their own branch. Shared nodes below the trunk are gathered once per branch (same values, and only one
-    // copy's output is used), so the result is the masked attention exactly; the cost is trunk² + branches ·
-    // (trunk + width) · width instead of T².
-    struct Tree {
-        int trunk = 0, trunkKeys = 0, branches = 0, width = 0; // trunkKeys: trunk rounded up to 16 (masked)
-        std::vector<float> trunkMask;   // [trunkKeys keys][trunk queries]
-        std::vector<int32_t> trunkIdx;  // 0 .. trunkKeys-1
+    // remaining nodes (its branch) are gathered into batches of branches of similar length (`groups`, each padded
+    // to its own width) whose queries attend to the trunk and to their own branch. Shared nodes below the trunk are
+    // gathered once per branch (same values, and only one copy's output is used), so the result is the masked
+    // attention exactly; the cost is trunk² + Σ branches · (trunk + width) · width instead of T².
+    struct BranchGroup {
+        int branches = 0, width = 0;
         std::vector<int32_t> queryIdx;  // [branches][width]: node of each query slot
         std::vector<int32_t> keyIdx;    // [branches][trunk + width]: node of each key slot
-        std::vector<float> branchMask;  // [branches][width][trunk + width]
+        std::vector<float> mask;        // [branches][width][trunk + width]
+        std::vector<int32_t> out;       // [T]: row of a node's output in this group's result (0 where unused)
+        std::vector<float> isOwn;       // [T]: 1 for the nodes whose output comes from this group, else 0
+    };
+    struct Tree {
+        int trunk = 0, trunkKeys = 0; // trunkKeys: trunk rounded up to 16 (masked)
+        std::vector<float> trunkMask;   // [trunkKeys keys][trunk queries]
+        std::vector<int32_t> trunkIdx;  // 0 .. trunkKeys-1
         std::vector<int32_t> trunkOut;  // [T]: row of a node's output in the trunk's result (0 where unused)
-        std::vector<int32_t> branchOut; // [T]: row in the branches' result
         std::vector<float> isTrunk;     // [T]: 1 for trunk nodes, else 0
-        std::vector<float> isBranch;    // [T]: 1 for branch nodes, else 0 (padding: neither)
+        std::vector<BranchGroup> groups;
     };
     bool hasTree = false;
     Tree tree;

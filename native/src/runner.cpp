@@ -34,11 +34,12 @@ Runner::Runner(const std::string & modelPath, const std::string & backend, int t
     }
 }
 
-void Runner::ensureCapacity(int T, size_t maskFloats, size_t indexCount) {
-    if (T <= capacity_ && maskFloats <= maskCapacity_ && indexCount <= indexCapacity_) return;
+void Runner::ensureCapacity(int T, size_t maskFloats, size_t indexCount, size_t flagRows) {
+    if (T <= capacity_ && maskFloats <= maskCapacity_ && indexCount <= indexCapacity_ && flagRows <= flagRows_) return;
     const int cap = std::max(capacity_, ((T + kCapacityStep - 1) / kCapacityStep) * kCapacityStep);
     const size_t maskCap = std::max({maskCapacity_, maskFloats, static_cast<size_t>(cap) * cap});
     const size_t indexCap = std::max({indexCapacity_, indexCount, static_cast<size_t>(4) * cap});
+    const size_t rows = std::max({flagRows_, flagRows, static_cast<size_t>(2)});
     const Hparams & hp = model_->hp();
     bufState_.reset();
     ggml_init_params ip{};
@@ -55,24 +56,30 @@ void Runner::ensureCapacity(int T, size_t maskFloats, size_t indexCount) {
     positions_ = ggml_new_tensor_1d(ctxState_.get(), GGML_TYPE_I32, cap);
     mask_ = ggml_new_tensor_1d(ctxState_.get(), GGML_TYPE_F32, static_cast<int64_t>(maskCap));
     index_ = ggml_new_tensor_1d(ctxState_.get(), GGML_TYPE_I32, static_cast<int64_t>(indexCap));
-    rowFlags_ = ggml_new_tensor_1d(ctxState_.get(), GGML_TYPE_F32, 2 * static_cast<int64_t>(cap));
+    rowFlags_ = ggml_new_tensor_1d(ctxState_.get(), GGML_TYPE_F32, static_cast<int64_t>(rows) * cap);
     bufState_.reset(ggml_backend_alloc_ctx_tensors_from_buft(ctxState_.get(), device_->buft()));
     if (!bufState_) throw NativeError("INTERNAL", "out of memory allocating activations for " + std::to_string(cap) + "-token sequences");
     capacity_ = cap;
     maskCapacity_ = maskCap;
     indexCapacity_ = indexCap;
+    flagRows_ = rows;
 }
 
 void Runner::uploadLayout(const PackedSequence & seq) {
     const int T = seq.length();
     if (!seq.hasTree) {
-        ensureCapacity(T, static_cast<size_t>(T) * T, 0);
+        ensureCapacity(T, static_cast<size_t>(T) * T, 0, 0);
         attentionMask(seq, hostMask_);
         ggml_backend_tensor_set(mask_, hostMask_.data(), 0, sizeof(float) * hostMask_.size());
     } else {
         const PackedSequence::Tree & t = seq.tree;
         const size_t H = static_cast<size_t>(model_->hp().nHead);
-        ensureCapacity(T, t.trunkMask.size() + t.branchMask.size() * H, t.trunkIdx.size() + t.queryIdx.size() + t.keyIdx.size() + 2 * static_cast<size_t>(T));
+        size_t maskFloats = t.trunkMask.size(), indexCount = t.trunkIdx.size() + T;
+        for (const auto & g : t.groups) {
+            maskFloats += g.mask.size() * H;
+            indexCount += g.queryIdx.size() + g.keyIdx.size() + T;
+        }
+        ensureCapacity(T, maskFloats, indexCount, 1 + t.groups.size());
         auto put = [](ggml_tensor * dst, size_t & at, const auto & v) {
             using Elem = typename std::decay_t<decltype(v)>::value_type;
             if (!v.empty()) ggml_backend_tensor_set(dst, v.data(), at * sizeof(Elem), v.size() * sizeof(Elem));
@@ -80,20 +87,22 @@ void Runner::uploadLayout(const PackedSequence & seq) {
         };
         size_t m = 0, i = 0, f = 0;
         put(mask_, m, t.trunkMask);
-        // one copy of each branch's mask per head (the batch dimension is head-major within a branch)
-        const size_t block = static_cast<size_t>(t.width) * (t.trunk + t.width);
-        hostMask_.resize(t.branchMask.size() * H);
-        for (int b = 0; b < t.branches; b++) {
-            for (size_t h = 0; h < H; h++) std::copy_n(t.branchMask.data() + b * block, block, hostMask_.data() + (b * H + h) * block);
-        }
-        put(mask_, m, hostMask_);
         put(index_, i, t.trunkIdx);
-        put(index_, i, t.queryIdx);
-        put(index_, i, t.keyIdx);
         put(index_, i, t.trunkOut);
-        put(index_, i, t.branchOut);
         put(rowFlags_, f, t.isTrunk);
-        put(rowFlags_, f, t.isBranch);
+        for (const auto & g : t.groups) {
+            // one copy of each branch's mask per head (the batch dimension is head-major within a branch)
+            const size_t block = static_cast<size_t>(g.width) * (t.trunk + g.width);
+            hostMask_.resize(g.mask.size() * H);
+            for (int b = 0; b < g.branches; b++) {
+                for (size_t h = 0; h < H; h++) std::copy_n(g.mask.data() + b * block, block, hostMask_.data() + (b * H + h) * block);
+            }
+            put(mask_, m, hostMask_);
+            put(index_, i, g.queryIdx);
+            put(index_, i, g.keyIdx);
+            put(index_, i, g.out);
+            put(rowFlags_, f, g.isOwn);
+        }
     }
     ggml_backend_tensor_set(positions_, seq.positions.data(), 0, sizeof(int32_t) * T);
 }
@@ -109,28 +118,36 @@ AttentionInputs Runner::attentionInputs(ggml_context * ctx, const PackedSequence
     const PackedSequence::Tree & t = seq.tree;
     att.trunk = t.trunk;
     att.trunkKeys = t.trunkKeys;
-    att.branches = t.branches;
-    att.width = t.width;
-    const int64_t K = t.trunk + t.width;
-    size_t m = 0, i = 0;
+    size_t m = 0, i = 0, f = 0;
     auto view1 = [&](ggml_tensor * src, size_t & at, int64_t n, size_t elem) {
         ggml_tensor * v = ggml_view_1d(ctx, src, n, at * elem);
         at += static_cast<size_t>(n);
         return v;
     };
+    auto flags = [&]() {
+        ggml_tensor * v = ggml_view_2d(ctx, rowFlags_, 1, T, sizeof(float), sizeof(float) * f);
+        f += static_cast<size_t>(T);
+        return v;
+    };
     if (t.trunk > 0) att.trunkMask = ggml_view_2d(ctx, mask_, t.trunkKeys, t.trunk, sizeof(float) * t.trunkKeys, 0);
     m = t.trunkMask.size();
-    if (t.branches > 0) {
-        const int64_t H = model_->hp().nHead;
-        att.branchMask = ggml_view_3d(ctx, mask_, K, t.width, H * t.branches, sizeof(float) * K, sizeof(float) * K * t.width, sizeof(float) * m);
-    }
     att.trunkIdx = view1(index_, i, static_cast<int64_t>(t.trunkIdx.size()), sizeof(int32_t));
-    att.queryIdx = view1(index_, i, static_cast<int64_t>(t.queryIdx.size()), sizeof(int32_t));
-    att.keyIdx = view1(index_, i, static_cast<int64_t>(t.keyIdx.size()), sizeof(int32_t));
     att.trunkOut = view1(index_, i, T, sizeof(int32_t));
-    att.branchOut = view1(index_, i, T, sizeof(int32_t));
-    att.isTrunk = ggml_view_2d(ctx, rowFlags_, 1, T, sizeof(float), 0);
-    att.isBranch = ggml_view_2d(ctx, rowFlags_, 1, T, sizeof(float), sizeof(float) * T);
+    att.isTrunk = flags();
+    const int64_t H = model_->hp().nHead;
+    for (const auto & g : t.groups) {
+        AttentionInputs::Group ag;
+        ag.branches = g.branches;
+        ag.width = g.width;
+        const int64_t K = t.trunk + g.width;
+        ag.mask = ggml_view_3d(ctx, mask_, K, g.width, H * g.branches, sizeof(float) * K, sizeof(float) * K * g.width, sizeof(float) * m);
+        m += g.mask.size() * static_cast<size_t>(H);
+        ag.queryIdx = view1(index_, i, static_cast<int64_t>(g.queryIdx.size()), sizeof(int32_t));
+        ag.keyIdx = view1(index_, i, static_cast<int64_t>(g.keyIdx.size()), sizeof(int32_t));
+        ag.out = view1(index_, i, T, sizeof(int32_t));
+        ag.isOwn = flags();
+        att.groups.push_back(ag);
+    }
     return att;
 }
 

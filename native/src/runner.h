@@ -36,7 +36,7 @@ public:
     std::vector<float> logits(const PackedSequence & seq, const LoraWeights * lora);
 
 private:
-    void ensureCapacity(int T, size_t maskFloats, size_t indexCount);
+    void ensureCapacity(int T, size_t maskFloats, size_t indexCount, size_t flagRows);
     // Uploads the sequence's positions and attention layout to the device (once per sequence, all its graphs)...
     void uploadLayout(const PackedSequence & seq);
     // ...and views them in a graph.
@@ -62,9 +62,9 @@ private:
     ggml_tensor * positions_ = nullptr; // I32 [capacity]
     ggml_tensor * mask_ = nullptr;      // F32: the T×T mask, or the tree layout's two masks
     ggml_tensor * index_ = nullptr;     // I32: the tree layout's gather indices
-    ggml_tensor * rowFlags_ = nullptr;  // F32 [2 * capacity]: the tree layout's trunk/branch row flags
+    ggml_tensor * rowFlags_ = nullptr;  // F32 [flag rows * capacity]: the tree layout's trunk/group row flags
     int capacity_ = 0;
-    size_t maskCapacity_ = 0, indexCapacity_ = 0;
+    size_t maskCapacity_ = 0, indexCapacity_ = 0, flagRows_ = 0;
     std::vector<float> hostMask_, hostLabels_;
 };
 

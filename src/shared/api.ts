@@ -160,6 +160,8 @@ export const requestSchemas = {
     planTargets: z.boolean().optional(),
     evalFraction: z.number().min(0).lt(1).optional(),
     seed: z.number().int().optional(),
+    /** Longest prompt + SQL to train on (default: the longest example, within the student's context). */
+    maxLength: z.number().int().min(64).max(131_072).optional(),
   }),
   'customize.cancel': z.object({ runId: id }),
   /** Continues a stopped or failed run (a run that used the configured teacher needs the same teacher configured). */

@@ -1,6 +1,7 @@
 // "Customize on my schema" as the UI and the core both see it: the run.json manifest, its stages and progress, the
 // dataset examples the user reviews, and the API's run summaries. Plain JSON data only (the renderer has no Node).
 import type { HistoryItem } from './ask'
+import type { Backend } from './models'
 
 export const STAGES = ['info', 'questions', 'sql', 'filters', 'dataset', 'train', 'evaluate'] as const
 export type StageName = (typeof STAGES)[number]
@@ -49,6 +50,8 @@ export interface TrainOptions {
   batchSize?: number
   threads?: number
   maxSteps?: number
+  /** Where to train (default: the app's backend setting, as inference; 'auto' picks a GPU when there is one). */
+  backend?: Backend
   /** Knowledge distillation with imperfect data, passed through to the trainer. */
   kid?: { alpha: number }
   /**

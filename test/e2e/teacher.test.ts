@@ -1,11 +1,12 @@
 // The teacher diff end to end in Chromium against the real `sqlstill serve`: a tiny real GGUF student
 // (stories260K-f32) and a second tiny real GGUF as a local teacher (stories260K-q8_0), configured through the UI;
 // the student's and the teacher's SQL side by side in Monaco's diff editor, the verdict, and "Teacher is right"
-// stored as a FixIt example in the history. Both tiny models write stories, not SQL: with greedy decoding the
-// teacher's answer to the question below is deterministic prose that starts with "with" (so it is extracted as
-// SQL and fails as a syntax error) — the test checks that the UI shows exactly that, honestly.
-// A second part configures an OpenAI-compatible teacher: a scripted HTTP server in this test process that always
-// answers one fixed query, so "Same result" / "Different results" with highlighted rows can be checked exactly.
+// stored as a FixIt example in the history.
+// The tiny models write stories, not SQL, and what exactly they write depends on the CPU kernels ggml picks on the
+// machine, so the local teacher's part checks only what holds for any answer (the dialog settles on a verdict, the
+// student's side is the student's SQL, the teacher's side is its SQL or says it wrote none). Everything that depends
+// on what the teacher wrote is checked with an OpenAI-compatible teacher: a scripted HTTP server in this test
+// process whose answers are fixed — a broken query for one question, a real one for the others, a refusal for one.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -21,6 +22,10 @@ const QUESTION = 'Which customers spent the most?'
 const SCRIPTED_MODEL = 'scripted-sql'
 const SCRIPTED_SQL = 'SELECT name, genre_id FROM genres WHERE genre_id <= 6'
 const REFUSED_QUESTION = 'Which playlists are the longest?'
+/** The scripted teacher answers this one with SQL that does not parse. */
+const BROKEN_QUESTION = 'Which customers spent the most?'
+const BROKEN_SQL = 'WITH totals AS (SELECT customer_id, SUM(total) FROM invoices GROUP BY'
+const TEACHER_NO_SQL = '-- The teacher wrote no SQL for this question.'
 
 const normalize = (text: string | null) => (text ?? '').replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim()
 
@@ -91,12 +96,13 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
             res.statusCode = 401
             return res.end(JSON.stringify({ error: { message: 'Incorrect API key provided.', type: 'invalid_request_error' } }))
           }
+          const sql = body.includes(BROKEN_QUESTION) ? BROKEN_SQL : SCRIPTED_SQL
           res.end(
             JSON.stringify({
               id: 'cmpl-1',
               object: 'chat.completion',
               model: SCRIPTED_MODEL,
-              choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: '```sql\n' + SCRIPTED_SQL + '\n```' } }],
+              choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: '```sql\n' + sql + '\n```' } }],
             }),
           )
         })
@@ -142,7 +148,24 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await expect.poll(() => call('teacher.get', null)).toEqual({ kind: 'local', modelPath: TEACHER })
   })
 
-  it('asks the teacher too and shows both SQLs in the diff editor with an honest verdict', async () => {
+  /** The scripted OpenAI-compatible teacher, set through the API so a test does not depend on an earlier one's UI steps. */
+  async function useScriptedTeacher() {
+    await call('teacher.configure', { config: { kind: 'openai', baseUrl: scriptedUrl, model: SCRIPTED_MODEL } })
+    await e2e.page.goto(e2e.host.url)
+    await e2e.page.getByTestId('ask-input').waitFor()
+    await expect.poll(() => e2e.page.getByTestId('open-teacher-name').textContent()).toBe(SCRIPTED_MODEL)
+  }
+
+  async function setAlways(on: boolean) {
+    const box = e2e.page.getByTestId('ask-teacher-always')
+    if ((await box.isChecked()) !== on) await (on ? box.check() : box.uncheck())
+  }
+
+  it('asks the local teacher too and settles on a verdict, whatever the tiny model writes', async () => {
+    await call('teacher.configure', { config: { kind: 'local', modelPath: TEACHER } })
+    await e2e.page.goto(e2e.host.url)
+    await e2e.page.getByTestId('ask-input').waitFor()
+    await setAlways(false)
     await askStudent(QUESTION)
     const student = (await history())[0]!
     expect(student.question).toBe(QUESTION)
@@ -152,28 +175,49 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await expect.poll(() => dialog().getByTestId('teacher-diff-question').textContent()).toBe(QUESTION)
     await dialog().getByTestId('teacher-asking').waitFor({ state: 'detached', timeout: 60_000 })
     await expect.poll(() => dialog().getByTestId('teacher-verdict').getAttribute('data-verdict')).not.toBe('pending')
-
     // The student's side holds exactly what the student wrote (nothing when it wrote no SQL).
     await expect.poll(() => sideText('original')).toBe(normalize(student.sql))
-    // Greedy decoding: the tiny teacher's answer starts with "with" — extracted as SQL, failing as a syntax error.
-    const teacherSql = await sideText('modified')
-    expect(teacherSql).toMatch(/^with /i)
+    // The teacher's side holds its SQL, or says plainly that it wrote none; the verdict is one of the four.
+    const teacherSide = await sideText('modified')
+    expect(teacherSide.length).toBeGreaterThan(0)
+    expect(['same', 'different', 'cannot']).toContain(await dialog().getByTestId('teacher-verdict').getAttribute('data-verdict'))
+    if (teacherSide === TEACHER_NO_SQL) {
+      await expect.poll(() => dialog().getByTestId('mark-teacher-right').isDisabled()).toBe(true)
+    } else {
+      await expect.poll(() => dialog().getByTestId('validation-chip').getAttribute('data-validation')).not.toBeNull()
+    }
+    await e2e.shot('teacher-02-diff-tiny-models')
+    await dialog().getByTestId('teacher-diff-close').click()
+    await dialog().waitFor({ state: 'detached' })
+  })
+
+  it('shows a teacher query that fails as such, and stores "Teacher is right" as a FixIt the run would drop', async () => {
+    await useScriptedTeacher()
+    await setAlways(false)
+    await askStudent(BROKEN_QUESTION)
+    const student = (await history())[0]!
+    expect(student.question).toBe(BROKEN_QUESTION)
+    await e2e.page.getByTestId('ask-teacher').click()
+    await dialog().waitFor()
+    await dialog().getByTestId('teacher-asking').waitFor({ state: 'detached', timeout: 60_000 })
+    await expect.poll(() => sideText('original')).toBe(normalize(student.sql))
+    await expect.poll(() => sideText('modified')).toBe(BROKEN_SQL)
     await expect.poll(() => dialog().getByTestId('validation-chip').getAttribute('data-validation')).toBe('syntax')
     await expect.poll(() => dialog().getByTestId('teacher-verdict').getAttribute('data-verdict')).toBe('cannot')
     await expect.poll(() => dialog().getByTestId('teacher-verdict-label').textContent()).toBe('Cannot compare')
     const teacherSide = dialog().getByTestId('compare-teacher')
     await expect.poll(() => teacherSide.getAttribute('data-status')).toBe('error')
-    await expect.poll(() => teacherSide.getByTestId('error-message').textContent()).toMatch(/syntax error/)
+    await expect.poll(() => teacherSide.getByTestId('error-message').textContent()).toMatch(/syntax error|incomplete input/)
     // The diff editor marks the two sides as different.
     const marks = ['line-insert', 'char-insert', 'line-delete', 'char-delete'].map((c) => `[data-testid="teacher-diff-editor"] .${c}`).join(', ')
     await expect.poll(() => dialog().locator(marks).count()).toBeGreaterThan(0)
-    await e2e.shot('teacher-02-diff-tiny-models')
+    await e2e.shot('teacher-02b-diff-broken-teacher')
 
     // The student's side is editable: a real query runs there, while the teacher's still fails.
     await typeStudentSql('SELECT first_name, last_name FROM customers LIMIT 3')
     await expect.poll(() => dialog().getByTestId('compare-student').getAttribute('data-status')).toBe('done')
     await expect.poll(() => dialog().getByTestId('compare-student').getByTestId('compare-row').count()).toBe(3)
-    await expect.poll(() => dialog().getByTestId('teacher-verdict-detail').textContent()).toMatch(/^The teacher’s SQL failed: near ".*": syntax error/)
+    await expect.poll(() => dialog().getByTestId('teacher-verdict-detail').textContent()).toMatch(/^The teacher’s SQL failed: /)
     await dialog().getByText('edited', { exact: true }).waitFor()
     await e2e.shot('teacher-03-student-edited')
 
@@ -183,13 +227,13 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await saved.waitFor()
     await expect.poll(() => saved.getAttribute('data-verdict')).toBe('wrong')
     await expect.poll(() => saved.textContent()).toMatch(/FixIt example for the next customization/)
-    // the tiny teacher's SQL is a syntax error: the user is told the customization would drop this correction
+    // the teacher's SQL does not run: the user is told the customization would drop this correction
     await expect.poll(() => saved.textContent()).toMatch(/fails on this database/)
     await e2e.shot('teacher-04-marked-fixit')
 
     const marked = (await history()).find((i) => i.id === student.id)!
     expect(marked.feedback?.verdict).toBe('wrong')
-    expect(normalize(marked.feedback?.correctedSql ?? null)).toBe(teacherSql)
+    expect(normalize(marked.feedback?.correctedSql ?? null)).toBe(BROKEN_SQL)
 
     // The History view shows it, corrected with the teacher's SQL.
     await saved.getByTestId('teacher-show-history').click()
@@ -276,6 +320,9 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
   })
 
   it('looks right in the dark theme and in a small window', async () => {
+    await useScriptedTeacher()
+    await setAlways(false)
+    await askStudent('Which genres have an id up to six?')
     await e2e.page.getByTestId('theme-select').selectOption('dark')
     await expect.poll(() => e2e.page.locator('html').getAttribute('data-theme')).toBe('dark')
     await e2e.page.getByTestId('ask-teacher').click()
@@ -294,7 +341,9 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
   })
 
   it('says so when the teacher refuses to answer', async () => {
-    // "always" is still on: the answer opens the diff, and the teacher's refusal is shown as what it is.
+    await useScriptedTeacher()
+    // "always": the answer opens the diff, and the teacher's refusal is shown as what it is.
+    await setAlways(true)
     await askStudent(REFUSED_QUESTION)
     await dialog().waitFor()
     const error = dialog().locator('[data-testid="error-panel"]', { hasText: 'The teacher could not answer' })

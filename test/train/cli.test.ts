@@ -43,7 +43,7 @@ describe('sqlstill train / export', () => {
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true)
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
     try {
-      await program().parseAsync(['train', '--base', storiesF32, '--data', data, '--out', out, '--rank', '2', '--max-steps', '3', '--threads', '1', '--max-length', '64', '--json'], { from: 'user' })
+      await program().parseAsync(['train', '--base', storiesF32, '--data', data, '--out', out, '--rank', '2', '--batch-size', '2', '--max-steps', '3', '--threads', '1', '--max-length', '64', '--json'], { from: 'user' })
       const result = JSON.parse(String(stdout.mock.calls.map((c) => c[0]).join(''))) as { steps: number; adapterPath: string }
       expect(result.steps).toBe(3)
       stdout.mockClear()

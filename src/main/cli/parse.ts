@@ -1,5 +1,6 @@
 // Commander option parsers: a bad value is a usage error naming what was expected, before any work starts.
 import { InvalidArgumentError } from 'commander'
+import { TRAIN_BACKENDS, type TrainBackend } from '../core/train/devices'
 
 function numberWhere(check: (n: number) => boolean, expected: string): (value: string) => number {
   return (value) => {
@@ -23,3 +24,9 @@ export function parseList(value: string): string[] {
 
 /** The same range model.setAdapter accepts. */
 export const parseAdapterScale = numberWhere((n) => Number.isFinite(n) && n >= 0 && n <= 4, 'an adapter scale from 0 to 4')
+
+/** --backend for training: the same names as inference's backend setting. */
+export function parseTrainBackend(value: string): TrainBackend {
+  if (!(TRAIN_BACKENDS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${TRAIN_BACKENDS.join(', ')}`)
+  return value as TrainBackend
+}

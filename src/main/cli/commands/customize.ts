@@ -21,8 +21,9 @@ import { defaultDataDir } from '../../core/platform/paths'
 import { createTeacher, type TeacherConfig } from '../../core/teacher/create'
 import type { Teacher } from '../../core/teacher/types'
 import { ALL_LORA_TARGETS } from '../../core/train/native'
+import { TRAIN_BACKENDS, type TrainBackend } from '../../core/train/devices'
 import type { HardnessMix } from '../../core/teacher/synthesizer'
-import { parseFraction, parseInteger, parseList, parsePositiveInt, parsePositiveNumber } from '../parse'
+import { parseFraction, parseInteger, parseList, parsePositiveInt, parsePositiveNumber, parseTrainBackend } from '../parse'
 
 interface CustomizeCliOptions {
   teacher: string
@@ -46,6 +47,8 @@ interface CustomizeCliOptions {
   alpha?: number
   lr?: number
   batch?: number
+  maxLength?: number
+  backend?: TrainBackend
   threads?: number
   targets?: string[]
   mix?: Partial<HardnessMix>
@@ -176,8 +179,10 @@ export function register(program: Command): void {
     .option('--rank <n>', 'LoRA rank', parsePositiveInt)
     .option('--alpha <x>', 'LoRA alpha (scale = alpha / rank)', parsePositiveNumber)
     .option('--lr <x>', 'learning rate', parsePositiveNumber)
-    .option('--batch <n>', 'examples per optimizer step', parsePositiveInt)
+    .option('--batch <n>', 'examples per optimizer step (packed: they share the schema prompt)', parsePositiveInt)
+    .option('--max-length <tokens>', 'longest prompt + SQL to train on (default: the longest example, within the student’s context); longer ones are counted and left out', parsePositiveInt)
     .option('--threads <n>', 'CPU threads for training', parsePositiveInt)
+    .option('--backend <name>', `where to train: ${TRAIN_BACKENDS.join(' | ')} (default auto: a GPU when there is one)`, parseTrainBackend)
     .option('--targets <list>', `LoRA targets, comma separated (${ALL_LORA_TARGETS.join(', ')})`, parseTargets)
     .option('--mix <weights>', 'synthesizer difficulty mix, e.g. easy=3,medium=1', parseMix)
     .option('--tables <list>', 'synthesize questions about these tables only (comma separated)', parseList)
@@ -233,7 +238,9 @@ export function register(program: Command): void {
                 ...(opts.alpha !== undefined ? { alpha: opts.alpha } : {}),
                 ...(opts.lr !== undefined ? { learningRate: opts.lr } : {}),
                 ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
+                ...(opts.maxLength !== undefined ? { maxLength: opts.maxLength } : {}),
                 ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+                ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
                 ...(opts.targets ? { targets: opts.targets } : {}),
               },
               ...(opts.mix || opts.tables ? { synthesis: { ...(opts.mix ? { mix: opts.mix } : {}), ...(opts.tables ? { tables: opts.tables } : {}) } } : {}),

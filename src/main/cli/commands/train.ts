@@ -4,7 +4,8 @@ import type { Command } from 'commander'
 import { SqlstillError } from '../../../shared/errors'
 import { loadPairsJsonl } from '../../core/train/dataset'
 import { resumeTraining, startTraining, type TrainProgress } from '../../core/train/job'
-import { parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt } from '../parse'
+import type { TrainBackend } from '../../core/train/devices'
+import { parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parseTrainBackend } from '../parse'
 
 interface TrainCliOptions {
   base?: string
@@ -22,6 +23,8 @@ interface TrainCliOptions {
   truncate?: boolean
   kid?: number
   threads?: number
+  backend?: TrainBackend
+  packLength?: number
   seed?: number
   evalEvery?: number
   patience?: number
@@ -30,12 +33,19 @@ interface TrainCliOptions {
   json?: boolean
 }
 
-function progressLine(p: TrainProgress): string {
-  if (p.phase === 'tokenizing') return 'tokenizing…'
+export function progressLine(p: TrainProgress): string {
+  const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`
+  if (p.phase === 'tokenizing') {
+    if (!p.examples) return 'tokenizing…'
+    const left = p.examples.skippedTooLong ? `; ${p.examples.skippedTooLong} longer than ${p.examples.maxLength} tokens left out` : ''
+    const where = p.device ? ` on ${p.device.name} (${p.device.description})` : ''
+    return `training ${p.examples.train} examples of up to ${p.examples.maxLength} tokens${left}${where}`
+  }
   const loss = p.loss === null ? '' : ` · loss ${p.loss.toFixed(4)}`
   const ev = p.evalLoss === undefined ? '' : ` · eval ${p.evalLoss.toFixed(4)}`
   const eta = p.etaSeconds === null ? '' : ` · eta ${Math.round(p.etaSeconds)} s`
-  return `${p.phase} · step ${p.step}/${p.totalSteps} · epoch ${p.epoch + 1}${loss}${ev} · lr ${p.learningRate.toExponential(2)} · ${p.tokensPerSecond.toFixed(0)} tok/s${eta}`
+  const speed = ` · ${p.examplesPerSecond.toFixed(2)} ex/s · ${p.completionTokensPerSecond.toFixed(1)} completion tok/s`
+  return `${p.phase} · step ${p.step}/${p.totalSteps} · epoch ${p.epoch + 1}${loss}${ev} · lr ${p.learningRate.toExponential(2)}${speed} · ${p.threads} threads · peak ${mib(p.peakRssBytes)}${eta}`
 }
 
 export function register(program: Command): void {
@@ -56,7 +66,9 @@ export function register(program: Command): void {
     .option('--max-length <tokens>', 'longest prompt + completion; longer pairs are skipped (or cut with --truncate)', parsePositiveInt)
     .option('--truncate', 'cut over-long completions instead of skipping the pair')
     .option('--kid <alpha>', 'KID: replace this fraction of completion inputs with the model’s own predictions', parseNonNegativeNumber)
-    .option('--threads <n>', 'CPU threads', parsePositiveInt)
+    .option('--threads <n>', 'CPU threads (default: the cores other processes leave free)', parsePositiveInt)
+    .option('--backend <name>', 'where to train: auto | cpu | vulkan | cuda | metal (default auto: a GPU when there is one)', parseTrainBackend)
+    .option('--pack-length <tokens>', 'tokens per packed sequence (examples sharing a prompt prefix compute it once)', parsePositiveInt)
     .option('--seed <n>', 'random seed', parseNonNegativeInt)
     .option('--eval-every <steps>', 'evaluate every N steps', parseNonNegativeInt)
     .option('--patience <evals>', 'early stopping: evaluations without improvement', parseNonNegativeInt)
@@ -101,6 +113,8 @@ export function register(program: Command): void {
             ...(opts.truncate ? { overLength: 'truncate' as const } : {}),
             ...(opts.kid !== undefined ? { kid: { alpha: opts.kid } } : {}),
             ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+            ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+            ...(opts.packLength !== undefined ? { packLength: opts.packLength } : {}),
             ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
             ...(opts.evalEvery !== undefined ? { evalEvery: opts.evalEvery } : {}),
             ...(opts.patience !== undefined ? { earlyStoppingPatience: opts.patience } : {}),

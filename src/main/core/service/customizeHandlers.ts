@@ -62,6 +62,9 @@ export class CustomizeHandlers {
           ...(req.maxSteps !== undefined ? { maxSteps: req.maxSteps } : {}),
           ...(req.kid ? { kid: req.kid } : {}),
           ...(req.planTargets !== undefined ? { planTargets: req.planTargets } : {}),
+          ...(req.maxLength !== undefined ? { maxLength: req.maxLength } : {}),
+          // training runs where inference does
+          backend: this.ctx.settings.backend,
         }
         return this.launch(outDir, teacher, (deps) =>
           runCustomization(

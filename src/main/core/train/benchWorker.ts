@@ -1,11 +1,17 @@
-// Training benchmark worker (own process, so peak RSS is the trainer's): times training steps against forward-only
-// passes over the same tokens, then the export (fuse + Q4_K_M). Prints one JSON line.
-// Usage: node --import tsx benchWorker.ts --model M [--threads N] [--seq 128] [--batch 2] [--steps 3] [--no-export]
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+// Training benchmark worker, in its own process so that peak RSS is the trainer's alone. Trains a few steps on
+// prompt/completion pairs (the pipeline's real ones, see bench/trainingData.ts) with the job's own tokenization, and
+// prints one JSON line of what it measured.
+// Usage: node --import tsx benchWorker.ts --model M --data pairs.json [--batch 32] [--pack 2048] [--steps 2]
+//        [--threads auto|N] [--no-packing] [--eval] [--offset K] [--export] [--backend cpu|vulkan|cuda|…]
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fuseAndQuantize } from '../export/fuse'
-import { LORA_TARGETS } from './native'
+import { tokenizeExamples } from './data'
+import { ThreadGovernor } from './cpuShare'
+import { prepareTrainBackend, type TrainBackend } from './devices'
+import { LORA_TARGETS, type TrainExample } from './native'
+import { withTokenizer } from './tokenizer'
 import { LoraTrainer } from './trainer'
 
 function arg(name: string, fallback?: string): string | undefined {
@@ -13,68 +19,65 @@ function arg(name: string, fallback?: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : fallback
 }
 
+export interface BenchWorkerResult {
+  loadSeconds: number
+  /** One entry per measured step (or evaluation pass). */
+  steps: { seconds: number; examples: number; exampleTokens: number; computedTokens: number; completionTokens: number; sequences: number; threads: number }[]
+  peakRssBytes: number
+  device: string
+  /** Fuse + quantize to Q4_K_M of the trained adapter (--export). */
+  exportSeconds?: number
+}
+
 const model = arg('model')!
-const threads = Number(arg('threads', '2'))
-const seq = Number(arg('seq', '128'))
-const batchSize = Number(arg('batch', '2'))
-const steps = Number(arg('steps', '3'))
-const doExport = !process.argv.includes('--no-export')
+const data = JSON.parse(readFileSync(arg('data')!, 'utf8')) as { examples: { prompt: string; completion: string }[] }
+const batchSize = Number(arg('batch', '32'))
+const packLength = Number(arg('pack', '2048'))
+const steps = Number(arg('steps', '2'))
+const threadsArg = arg('threads', 'auto')!
+const packing = !process.argv.includes('--no-packing')
+const evalOnly = process.argv.includes('--eval')
+const offset = Number(arg('offset', '0'))
+const backend = prepareTrainBackend((arg('backend', 'cpu') as TrainBackend))
+
+const tokenized = await withTokenizer(model, (tok) => tokenizeExamples(data.examples, tok, { maxLength: 8192, overLength: 'skip', appendEos: true }))
+const examples: TrainExample[] = tokenized.examples.map((e) => ({ tokens: e.tokens, completionStart: e.completionStart }))
+const maxLength = Math.max(...examples.map((e) => e.tokens.length))
+const maxThreads = threadsArg === 'auto' ? availableParallelism() : Number(threadsArg)
+const governor = threadsArg === 'auto' ? new ThreadGovernor(maxThreads) : null
 
 const t0 = performance.now()
-const trainer = LoraTrainer.create({ modelPath: model, rank: 8, alpha: 16, targets: LORA_TARGETS, lr: 1e-4, threads, maxLength: seq, seed: 1 })
+const trainer = LoraTrainer.create({ modelPath: model, rank: 8, alpha: 16, targets: LORA_TARGETS, lr: 2e-4, threads: maxThreads, maxLength, packLength, packing, backend, seed: 1 })
 const loadSeconds = (performance.now() - t0) / 1000
-const nVocab = trainer.info().hparams.nVocab
-let s = 12345
-const nextToken = () => {
-  s = (Math.imul(s, 1103515245) + 12345) >>> 0
-  return 300 + (s % Math.min(nVocab - 300, 20000))
-}
-const batch = Array.from({ length: batchSize }, () => ({ tokens: Array.from({ length: seq }, nextToken), completionStart: Math.floor(seq / 4) }))
-const tokens = batchSize * seq
-
-// first calls build and allocate the graphs
-trainer.trainStep(batch)
-trainer.evalLoss(batch)
-const time = (fn: () => void) => {
-  const start = performance.now()
-  fn()
-  return (performance.now() - start) / 1000
-}
-const train: number[] = []
-const forward: number[] = []
+const result: BenchWorkerResult = { loadSeconds, steps: [], peakRssBytes: 0, device: trainer.deviceInfo().description }
+let threads = maxThreads
 for (let i = 0; i < steps; i++) {
-  forward.push(time(() => trainer.evalLoss(batch)))
-  train.push(time(() => trainer.trainStep(batch)))
+  const start = (offset + i * batchSize) % Math.max(1, examples.length - batchSize + 1)
+  const batch = examples.slice(start, start + batchSize)
+  if (governor && governor.next() !== threads) trainer.setThreads((threads = governor.threads))
+  const s = performance.now()
+  const r = evalOnly ? trainer.evalLoss(batch) : trainer.trainStep(batch)
+  result.steps.push({
+    seconds: (performance.now() - s) / 1000,
+    examples: batch.length,
+    exampleTokens: r.exampleTokens,
+    computedTokens: r.computedTokens,
+    completionTokens: r.tokens,
+    sequences: r.sequences,
+    threads,
+  })
 }
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!
-const trainRss = process.resourceUsage().maxRSS * 1024
-
-let exportSeconds: number | null = null
-let exportBytes: number | null = null
-if (doExport) {
-  const dir = mkdtempSync(join(tmpdir(), 'sqlstill-bench-train-'))
+result.peakRssBytes = process.resourceUsage().maxRSS * 1024
+if (process.argv.includes('--export')) {
+  const dir = mkdtempSync(join(tmpdir(), 'sqlstill-bench-export-'))
   try {
     const adapter = join(dir, 'adapter.gguf')
     trainer.saveAdapter(adapter)
     trainer.dispose()
-    const r = fuseAndQuantize({ base: model, adapter, type: 'Q4_K_M', out: join(dir, 'fused-q4_k_m.gguf'), threads })
-    exportSeconds = r.seconds
-    exportBytes = r.bytes
+    result.exportSeconds = fuseAndQuantize({ base: model, adapter, type: 'Q4_K_M', out: join(dir, 'fused.gguf'), threads: maxThreads }).seconds
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
-
-process.stdout.write(
-  JSON.stringify({
-    loadSeconds,
-    tokensPerStep: tokens,
-    trainStepSeconds: median(train),
-    forwardSeconds: median(forward),
-    trainTokensPerSecond: tokens / median(train),
-    trainPeakRssBytes: trainRss,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    exportSeconds,
-    exportBytes,
-  }) + '\n',
-)
+trainer.dispose()
+process.stdout.write(JSON.stringify(result) + '\n')

@@ -1,6 +1,7 @@
 // Training job configuration: validated with zod, with defaults that suit a small (0.5B-class) student on a CPU.
 import { z } from 'zod'
 import { SqlstillError } from '../../../shared/errors'
+import { TRAIN_BACKENDS } from './devices'
 import { ALL_LORA_TARGETS, LORA_TARGETS } from './native'
 
 export const trainExampleSchema = z.object({ prompt: z.string(), completion: z.string().min(1) })
@@ -28,7 +29,7 @@ export const trainConfigSchema = z
      * Examples per micro-batch. They are packed: examples sharing their prompt prefix (one database's schema)
      * compute it once, so larger batches of one database cost little more than their questions and SQL.
      */
-    batchSize: z.number().int().min(1).max(256).default(16),
+    batchSize: z.number().int().min(1).max(256).default(32),
     /** Micro-batches per optimizer step (gradients are summed, the loss is the mean over all completion tokens). */
     gradAccumulation: z.number().int().min(1).max(256).default(1),
     /** Longest prompt + completion in tokens (capped by the model's context). */
@@ -36,7 +37,12 @@ export const trainConfigSchema = z
     /** Share common token prefixes within a batch (exact: the same loss and gradient); off only for comparisons. */
     packing: z.boolean().default(true),
     /** Tokens per packed sequence (raised to maxLength). Memory grows with it: attention is quadratic. */
-    packLength: z.number().int().min(64).max(32768).default(1024),
+    packLength: z.number().int().min(64).max(32768).default(3072),
+    /**
+     * Where to train: 'auto' (the first GPU of the CUDA / Vulkan / Metal builds node-llama-cpp ships, else the CPU),
+     * or one by name. Ops a GPU backend lacks run on the CPU (the trainer's device info lists them).
+     */
+    backend: z.enum(TRAIN_BACKENDS).default('auto'),
     /** Transposed copies of frozen weights for the backward pass: 'auto' (Q8_0 for quantized weights), 'f16', 'q8_0'. */
     transposedType: z.enum(['auto', 'f16', 'q8_0']).default('auto'),
     /** What to do with longer examples: skip them, or cut the completion's tail. Both are counted in the result. */

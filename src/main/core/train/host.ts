@@ -4,10 +4,25 @@
 import { toErrorShape } from '../../../shared/errors'
 import { fuseAndQuantize } from '../export/fuse'
 import { runTrainingJob } from './loop'
+import { loadNative } from './native'
 import type { ChildMessage, ParentMessage } from './protocol'
 
 let cancel = false
 let running = false
+
+// This process must not outlive the app. A graph computing on the CPU stops between two ops once our parent is gone
+// (the trainer then checkpoints the last finished step and we exit), and on Linux the parent's death also sends us
+// SIGTERM, which stops the job at the next step boundary (a GPU graph cannot be interrupted halfway).
+const parentPid = process.ppid
+try {
+  loadNative().watchParent(parentPid)
+} catch {
+  // no addon: the first training call reports that clearly
+}
+process.on('SIGTERM', () => {
+  cancel = true
+  if (!running) process.exit(0)
+})
 
 function send(msg: ChildMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -19,6 +34,7 @@ function send(msg: ChildMessage): Promise<void> {
 process.on('disconnect', () => {
   // the parent went away: stop at the next step boundary, leaving a checkpoint to resume from
   cancel = true
+  if (!running) process.exit(0)
 })
 
 process.on('message', (msg: ParentMessage) => {
@@ -42,7 +58,7 @@ process.on('message', (msg: ParentMessage) => {
   runTrainingJob(request, {
     progress: (progress) => void send({ type: 'progress', progress }),
     checkpointed: (step, dir) => void send({ type: 'checkpoint', step, dir }),
-    cancelRequested: () => cancel,
+    cancelRequested: () => cancel || process.ppid !== parentPid,
   })
     .then(
       (result) => send({ type: 'done', result }),

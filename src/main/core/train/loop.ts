@@ -17,6 +17,7 @@ import { learningRateAt } from './schedule'
 import { withTokenizer } from './tokenizer'
 import { LoraTrainer } from './trainer'
 import { ThreadGovernor } from './cpuShare'
+import { prepareTrainBackend } from './devices'
 import { availableParallelism } from 'node:os'
 
 export interface LoopHooks {
@@ -94,6 +95,7 @@ export async function runTrainingJob(
     maxLength,
     packing: config.packing,
     packLength: config.packLength,
+    backend: prepareTrainBackend(config.backend),
     transposedType: config.transposedType,
     weightDecay: config.weightDecay,
     gradClip: config.gradClip,
@@ -352,6 +354,7 @@ export async function runTrainingJob(
       // Examples are plain text (prompt + completion), never rendered through a chat template: the engine asks
       // with this adapter in that form.
       'prompt.form': 'completion',
+      'train.device': JSON.stringify({ ...device, threads }),
     })
     saveCheckpoint()
     const result: TrainResult = {

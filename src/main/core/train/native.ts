@@ -117,7 +117,7 @@ export interface NativeTrainerOptions {
    * once, with the same loss and gradient as the examples computed one by one. Default true.
    */
   packing?: boolean
-  /** Tokens per packed sequence (default 1024; raised to maxLength). Memory grows with it (attention is T²). */
+  /** Tokens per packed sequence (default 3072; raised to maxLength). Memory grows with it (attention is T²). */
   packLength?: number
   /**
    * 'auto' (default): per packed sequence, the tree layout — the shared prefix attends to itself once, the

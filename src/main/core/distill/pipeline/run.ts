@@ -91,6 +91,11 @@ function settingsFrom(o: CustomizeOptions): CustomizeSettings {
   }
 }
 
+/** The non-zero counts only, as every stage records its drops. */
+function droppedCounts(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0))
+}
+
 function teacherId(t: Teacher | 'synth'): string {
   return t === 'synth' ? 'synth' : t.id
 }
@@ -340,9 +345,16 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
       }
       return {
         in: train.length,
-        out: out.examples,
+        // in = out + every reason an example was not trained on
+        out: out.fit ? out.fit.train : out.examples,
+        dropped: droppedCounts({
+          excluded: train.filter((e) => e.excluded).length,
+          too_long: out.fit?.skippedTooLong ?? 0,
+          empty_completion: out.fit?.skippedEmpty ?? 0,
+        }),
         extra: {
           adapterPath: out.outcome.adapterPath,
+          ...(out.fit ? { maxLength: out.fit.maxLength } : {}),
           evalExamples: out.evalExamples,
           planTargets: !!settings.train.planTargets,
           // The adapter records this form (sqlstill.prompt.form), so ask() uses it even for a chat-template student.

@@ -37,12 +37,13 @@ export async function runTrainStage(input: {
   profile?: StudentProfile
   signal?: AbortSignal
   onProgress?: (p: CustomizeProgress) => void
-}): Promise<{ outcome: TrainerOutcome; examples: number; evalExamples: number }> {
+}): Promise<{ outcome: TrainerOutcome; examples: number; evalExamples: number; fit: TrainFit | null }> {
   const { settings } = input
   throwIfAborted(input.signal, 'train')
   const examples = await trainingPairs(input.train, input.db, input.schema, settings, input.profile)
   const evalExamples = await trainingPairs(input.eval, input.db, input.schema, settings, input.profile)
   const t = settings.train
+  const maxLength = t.maxLength ?? fittingMaxLength([...examples, ...evalExamples], input.profile)
   const config: TrainerInput = {
     baseModel: settings.studentModel,
     examples,
@@ -53,20 +54,38 @@ export async function runTrainStage(input: {
     ...(t.targets !== undefined ? { targets: t.targets } : {}),
     ...(t.learningRate !== undefined ? { learningRate: t.learningRate } : {}),
     ...(t.epochs !== undefined ? { epochs: t.epochs } : {}),
-    ...(t.maxLength !== undefined ? { maxLength: t.maxLength } : {}),
+    ...(maxLength !== undefined ? { maxLength } : {}),
     ...(t.batchSize !== undefined ? { batchSize: t.batchSize } : {}),
     ...(t.maxSteps !== undefined ? { maxSteps: t.maxSteps } : {}),
     ...(t.threads !== undefined ? { threads: t.threads } : {}),
+    ...(t.backend !== undefined ? { backend: t.backend } : {}),
     ...(t.kid ? { kid: t.kid } : {}),
   }
+  let fit: TrainFit | undefined
   const outcome = await input.trainer(config, input.trainDir, {
     signal: input.signal,
     onProgress: (p) => {
-      // Before the first step (tokenizing) there is nothing to count yet.
+      if (p.examples && !fit) {
+        // before the first step: what is trained on and what does not fit, said once
+        fit = { ...p.examples }
+        const left = fit.skippedTooLong ? `; ${fit.skippedTooLong} longer than ${fit.maxLength} tokens are left out` : ''
+        input.onProgress?.({ stage: 'train', done: 0, total: null, message: `${fit.train} examples of up to ${fit.maxLength} tokens${left}` })
+      }
       if (p.totalSteps > 0) input.onProgress?.({ stage: 'train', done: p.step, total: p.totalSteps, message: p.loss === null ? undefined : `loss ${p.loss.toFixed(3)}` })
     },
   })
-  return { outcome, examples: examples.length, evalExamples: evalExamples.length }
+  return { outcome, examples: examples.length, evalExamples: evalExamples.length, fit: fit ?? null }
+}
+
+export type TrainFit = NonNullable<TrainProgress['examples']>
+
+/** Tokens the longest training prompt + completion (+ EOS) has for the student, within the student's context. */
+export function fittingMaxLength(examples: { prompt: string; completion: string }[], profile?: StudentProfile): number | undefined {
+  if (!profile?.tokenCounter || examples.length === 0) return undefined
+  let longest = 0
+  for (const e of examples) longest = Math.max(longest, profile.tokenCounter(e.prompt + e.completion) + 2)
+  const rounded = Math.ceil(longest / 64) * 64
+  return profile.contextSize ? Math.min(profile.contextSize, rounded) : rounded
 }
 
 /** The student's tokenizer and context as `createStudentPredictor` loads it. */

@@ -5,6 +5,7 @@ import type { Teacher } from '../../teacher/types'
 import type { HardnessMix } from '../../teacher/synthesizer'
 import type { ModelPredictor, ModelPredictorOptions } from '../../eval/predictors'
 import type { CustomizeProgress, FixItPair, Scenario, TrainOptions, UserPair, Verdicts } from '../../../../shared/customize'
+import type { TrainProgress } from '../../../../shared/train'
 
 // The shapes the UI sees too (the manifest, stages, progress, result) live in src/shared/customize.ts.
 export { STAGES } from '../../../../shared/customize'
@@ -102,7 +103,10 @@ export interface TrainerOutcome {
 export type Trainer = (
   config: TrainerInput,
   outDir: string,
-  opts: { onProgress?: (p: { step: number; totalSteps: number; loss: number | null }) => void; signal?: AbortSignal },
+  opts: {
+    onProgress?: (p: { step: number; totalSteps: number; loss: number | null; examples?: TrainProgress['examples'] }) => void
+    signal?: AbortSignal
+  },
 ) => Promise<TrainerOutcome>
 
 export type PredictorFactory = (modelPath: string, opts: ModelPredictorOptions) => Promise<ModelPredictor>

@@ -6,6 +6,7 @@ import { getApi } from '../../api'
 import { useCustomizeRun } from '../../hooks/useCustomizeRun'
 import { runState } from '../../../../shared/customize'
 import { fileName, STATE_CHIP, teacherIdLabel } from '../../lib/customize'
+import { formatBytes } from '../../../../shared/format'
 import { formatEta } from '../../lib/units'
 import { ErrorPanel } from '../ErrorPanel'
 import { DatasetReview } from './DatasetReview'
@@ -147,7 +148,17 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
                   <dt>Eval loss</dt>
                   <dd>{[...loss].reverse().find((p) => p.evalLoss !== undefined)?.evalLoss?.toFixed(4) ?? '—'}</dd>
                   <dt>Speed</dt>
-                  <dd>{train && train.tokensPerSecond > 0 ? `${Math.round(train.tokensPerSecond)} tok/s` : '—'}</dd>
+                  <dd data-testid="train-speed">
+                    {train && train.examplesPerSecond > 0
+                      ? `${train.examplesPerSecond.toFixed(2)} examples/s · ${train.completionTokensPerSecond.toFixed(1)} SQL tok/s`
+                      : '—'}
+                  </dd>
+                  <dt>Device</dt>
+                  <dd data-testid="train-device" title={train?.device?.description}>
+                    {train?.device ? `${train.device.name === 'CPU' ? 'CPU' : `${train.device.name} (${train.device.description})`} · ${train.threads} threads` : '—'}
+                  </dd>
+                  <dt>Memory</dt>
+                  <dd data-testid="train-memory">{train && train.peakRssBytes > 0 ? `${formatBytes(train.peakRssBytes)} peak` : '—'}</dd>
                   <dt>ETA</dt>
                   <dd data-testid="train-eta">{train ? (train.phase === 'training' ? formatEta(train.etaSeconds) : train.phase) : trainStage.status === 'done' ? 'done' : '—'}</dd>
                 </dl>
