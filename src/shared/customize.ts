@@ -2,6 +2,7 @@
 // dataset examples the user reviews, and the API's run summaries. Plain JSON data only (the renderer has no Node).
 import type { HistoryItem } from './ask'
 import type { Backend } from './models'
+import type { TrainDeviceInfo } from './train'
 
 export const STAGES = ['info', 'questions', 'sql', 'filters', 'dataset', 'train', 'evaluate'] as const
 export type StageName = (typeof STAGES)[number]
@@ -248,4 +249,18 @@ export interface CustomizeReport {
   fixed: number
   broken: number
   loss: LossPoint[]
+  /** How the training went (the trainer's result), once it finished. */
+  training: TrainingFacts | null
+}
+
+export interface TrainingFacts {
+  device: TrainDeviceInfo & { threads: number }
+  steps: number
+  seconds: number
+  examplesPerSecond: number
+  completionTokensPerSecond: number
+  peakRssBytes: number
+  /** Positions computed vs the examples' own lengths: what packing saved. */
+  tokens: { examples: number; computed: number; completion: number }
+  skippedTooLong: number
 }

@@ -13,6 +13,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { appRoot } from '../../core/platform/paths'
+import { BACKEND_FALLBACKS_FROM_SOURCE } from '../../core/train/backendOps'
 import { parseTrainConfig } from '../../core/train/config'
 import type { BenchWorkerResult } from '../../core/train/benchWorker'
 import type { BenchFigure, SectionResult } from '../report'
@@ -91,7 +92,7 @@ export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
     const small = runWorker(['--model', model.path, '--data', data, '--batch', '8', '--pack', '1024', '--steps', '2'])
     const smallTokens = Math.max(...small.steps.map((s) => s.computedTokens / s.sequences))
     log('with another process keeping one core busy: thread governor, then a fixed thread count…')
-    const loadedAuto = rates(withCompetingLoad(() => runWorker(['--model', model.path, '--data', data, '--batch', batch, '--pack', pack, '--steps', '3', '--offset', '64'])))
+    const loadedAuto = rates(withCompetingLoad(() => runWorker(['--model', model.path, '--data', data, '--batch', batch, '--pack', pack, '--steps', quick ? '2' : '3'])))
     const quietSmall = rates(runWorker(['--model', model.path, '--data', data, '--batch', '8', '--steps', '2', '--threads', String(cores)]))
     const loadedFixed = rates(withCompetingLoad(() => runWorker(['--model', model.path, '--data', data, '--batch', '8', '--steps', '2', '--threads', String(cores)])))
 
@@ -144,6 +145,9 @@ export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
         database: db.path,
         defaults: { batchSize: defaults.batchSize, packLength: defaults.packLength, epochs: defaults.epochs, evalEvery: defaults.evalEvery },
         device: packedRun.device,
+        backend,
+        // per backend, the training-graph ops that run on the CPU: measured for this run's device, from the source for the others
+        fallbackOps: { measured: packedRun.fallbackOps, fromSource: BACKEND_FALLBACKS_FROM_SOURCE },
         runs: { packed: packedRun, alone: aloneRun, small, loadedAuto, quietSmall, loadedFixed, evalExamplesPerSecond: evalRate },
       },
     }

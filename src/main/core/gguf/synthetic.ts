@@ -42,7 +42,22 @@ function fillRandomF32(chunk: Buffer, scale: number, center = 0): void {
   for (let i = 0; i < f.length; i++) f[i] = center + (Math.random() - 0.5) * scale
 }
 
-export function writeSyntheticQwen2(path: string, shape: Qwen2Shape, weightType: GgmlTypeName = 'F16', vocab: GgufVocab = byteLevelVocab(shape.vocab)): number {
+export interface SyntheticOptions {
+  /**
+   * Mean of the final norm's weights (default 1). Random embeddings are small (±0.06), so with a norm of 1 no logit can
+   * stand out and a model trained on top of these weights can never be confident; trained models' final norms are
+   * several times larger (Qwen2.5's average ~7). Learning tests use a realistic value.
+   */
+  outputNormMean?: number
+}
+
+export function writeSyntheticQwen2(
+  path: string,
+  shape: Qwen2Shape,
+  weightType: GgmlTypeName = 'F16',
+  vocab: GgufVocab = byteLevelVocab(shape.vocab),
+  options: SyntheticOptions = {},
+): number {
   const headDim = shape.embd / shape.heads
   const kvDim = headDim * shape.kvHeads
   if (vocab.tokens.length !== shape.vocab) throw new Error(`the vocabulary has ${vocab.tokens.length} tokens, the shape ${shape.vocab}`)
@@ -90,7 +105,7 @@ export function writeSyntheticQwen2(path: string, shape: Qwen2Shape, weightType:
       matrix(`${p}.ffn_down.weight`, shape.ffn, shape.embd),
     )
   }
-  tensors.push(vector('output_norm.weight', shape.embd, 1, 0.1))
+  tensors.push(vector('output_norm.weight', shape.embd, options.outputNormMean ?? 1, 0.1))
   if (!shape.tiedEmbeddings) tensors.push(matrix('output.weight', shape.embd, shape.vocab))
   return writeGguf(path, metadata, tensors)
 }

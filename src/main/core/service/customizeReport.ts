@@ -1,8 +1,9 @@
 // customize.report: what a run's evaluate stage measured (the two eval reports, boiled down for the UI) and its
 // training loss curve, read from the run folder so a run reopened later shows the same picture as a live one.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { CustomizeEvalSummary, CustomizeReport, LossPoint } from '../../../shared/customize'
+import type { CustomizeEvalSummary, CustomizeReport, LossPoint, TrainingFacts } from '../../../shared/customize'
+import type { TrainResult } from '../../../shared/train'
 import { compareRuns, readReport, REPORT_JSON, type EvalReport } from '../eval'
 import { customizationStatus } from '../distill/pipeline'
 import { EVALUATE_DIR, readJsonl, TRAIN_DIR } from '../distill/pipeline/runDir'
@@ -32,6 +33,27 @@ function lossCurve(file: string): LossPoint[] {
   return points
 }
 
+/** The trainer's own result (train/result.json), when training finished; runs from before it recorded these: null. */
+function trainingFacts(file: string): TrainingFacts | null {
+  if (!existsSync(file)) return null
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8')) as Partial<TrainResult>
+    if (!r.device || !r.tokens || r.peakRssBytes === undefined) return null
+    return {
+      device: r.device,
+      steps: r.steps ?? 0,
+      seconds: r.seconds ?? 0,
+      examplesPerSecond: r.examplesPerSecond ?? 0,
+      completionTokensPerSecond: r.completionTokensPerSecond ?? 0,
+      peakRssBytes: r.peakRssBytes,
+      tokens: r.tokens,
+      skippedTooLong: r.examples?.skippedTooLong ?? 0,
+    }
+  } catch {
+    return null
+  }
+}
+
 export function readCustomizeReport(given: string): CustomizeReport {
   const outDir = resolve(given)
   const manifest = customizationStatus(outDir) // NOT_FOUND / BAD_REQUEST unless this is a run folder
@@ -46,5 +68,6 @@ export function readCustomizeReport(given: string): CustomizeReport {
     fixed: comparison?.fixed.length ?? 0,
     broken: comparison?.broken.length ?? 0,
     loss: lossCurve(join(outDir, TRAIN_DIR, METRICS_FILE)),
+    training: manifest.stages.train.status === 'done' ? trainingFacts(join(outDir, TRAIN_DIR, 'result.json')) : null,
   }
 }

@@ -25,6 +25,8 @@ export interface BenchWorkerResult {
   steps: { seconds: number; examples: number; exampleTokens: number; computedTokens: number; completionTokens: number; sequences: number; threads: number }[]
   peakRssBytes: number
   device: string
+  /** Ops the scheduler ran on the CPU instead of the device (empty on the CPU backend). */
+  fallbackOps: Record<string, number>
   /** Fuse + quantize to Q4_K_M of the trained adapter (--export). */
   exportSeconds?: number
 }
@@ -49,7 +51,7 @@ const governor = threadsArg === 'auto' ? new ThreadGovernor(maxThreads) : null
 const t0 = performance.now()
 const trainer = LoraTrainer.create({ modelPath: model, rank: 8, alpha: 16, targets: LORA_TARGETS, lr: 2e-4, threads: maxThreads, maxLength, packLength, packing, backend, seed: 1 })
 const loadSeconds = (performance.now() - t0) / 1000
-const result: BenchWorkerResult = { loadSeconds, steps: [], peakRssBytes: 0, device: trainer.deviceInfo().description }
+const result: BenchWorkerResult = { loadSeconds, steps: [], peakRssBytes: 0, device: trainer.deviceInfo().description, fallbackOps: {} }
 let threads = maxThreads
 for (let i = 0; i < steps; i++) {
   const start = (offset + i * batchSize) % Math.max(1, examples.length - batchSize + 1)
@@ -68,6 +70,7 @@ for (let i = 0; i < steps; i++) {
   })
 }
 result.peakRssBytes = process.resourceUsage().maxRSS * 1024
+result.fallbackOps = trainer.deviceInfo().fallbackOps
 if (process.argv.includes('--export')) {
   const dir = mkdtempSync(join(tmpdir(), 'sqlstill-bench-export-'))
   try {

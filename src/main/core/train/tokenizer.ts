@@ -1,5 +1,6 @@
-// The base model's tokenizer through node-llama-cpp, producing exactly what inference feeds the model
-// (LlmEngine.tokenize: BOS when the model wants one, then the text with its leading space trimmed).
+// The base model's tokenizer through node-llama-cpp, producing exactly what inference feeds the model (as
+// ModelEngine tokenizes a completion prompt: BOS when the model wants one, then the text with its leading space
+// trimmed; test/train/tokenize.test.ts checks the two agree token for token).
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
 import { SqlstillError } from '../../../shared/errors'
 import type { Tokenizer } from './data'

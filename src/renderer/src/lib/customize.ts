@@ -57,6 +57,8 @@ export interface WizardForm {
   pauseBeforeTraining: boolean
   epochs: string
   maxSteps: string
+  /** Longest prompt + SQL in tokens; empty: the longest example, within the student's context. */
+  maxLength: string
   kidOn: boolean
   kidAlpha: string
   planTargets: boolean
@@ -74,6 +76,7 @@ export const DEFAULT_FORM: WizardForm = {
   pauseBeforeTraining: false,
   epochs: '2',
   maxSteps: '',
+  maxLength: '',
   kidOn: false,
   kidAlpha: '0.2',
   planTargets: false,
@@ -82,7 +85,7 @@ export const DEFAULT_FORM: WizardForm = {
 }
 
 type StartRequest = RequestOf<'customize.start'>
-export type FormErrors = Partial<Record<'n' | 'k' | 'epochs' | 'maxSteps' | 'kidAlpha' | 'evalFraction' | 'seed' | 'refs', string>>
+export type FormErrors = Partial<Record<'n' | 'k' | 'epochs' | 'maxSteps' | 'maxLength' | 'kidAlpha' | 'evalFraction' | 'seed' | 'refs', string>>
 
 function int(text: string, min: number, max: number): number | null {
   const t = text.trim()
@@ -109,6 +112,8 @@ export function buildStartRequest(dbId: string, form: WizardForm): { request: St
   if (epochs === null) errors.epochs = 'A whole number from 1 to 100.'
   const maxSteps = form.maxSteps.trim() ? int(form.maxSteps, 1, 1_000_000) : undefined
   if (maxSteps === null) errors.maxSteps = 'Empty (no limit) or a whole number ≥ 1.'
+  const maxLength = form.maxLength.trim() ? int(form.maxLength, 64, 131_072) : undefined
+  if (maxLength === null) errors.maxLength = 'Empty (fit the examples) or a whole number of tokens from 64.'
   const kidAlpha = form.kidOn ? num(form.kidAlpha, (x) => x >= 0 && x <= 1) : undefined
   if (kidAlpha === null) errors.kidAlpha = 'A fraction from 0 to 1.'
   const evalFraction = num(form.evalFraction, (x) => x >= 0 && x < 1)
@@ -129,6 +134,7 @@ export function buildStartRequest(dbId: string, form: WizardForm): { request: St
       useHistory: form.useHistory,
       epochs: epochs!,
       ...(maxSteps !== undefined ? { maxSteps: maxSteps! } : {}),
+      ...(maxLength !== undefined ? { maxLength: maxLength! } : {}),
       ...(kidAlpha !== undefined ? { kid: { alpha: kidAlpha! } } : {}),
       ...(form.planTargets ? { planTargets: true } : {}),
       evalFraction: evalFraction!,

@@ -202,6 +202,11 @@ export function CustomizeWizard({ dbId, dbName, model, onStarted }: Props) {
                 <FieldError id="customize-max-steps-error" text={shownErrors.maxSteps} />
               </label>
               <label className="field">
+                <span className="field__label" title="Longest prompt + SQL to train on, in the student's tokens. Empty: the longest example, within the student's context. Longer examples are counted and left out.">Max length</span>
+                <input className="input input--narrow" inputMode="numeric" placeholder="fit examples" value={form.maxLength} onChange={(e) => set('maxLength', e.target.value)} aria-invalid={!!shownErrors.maxLength} data-testid="customize-max-length" />
+                <FieldError id="customize-max-length-error" text={shownErrors.maxLength} />
+              </label>
+              <label className="field">
                 <span className="field__label">Eval fraction</span>
                 <input className="input input--narrow" inputMode="decimal" value={form.evalFraction} onChange={(e) => set('evalFraction', e.target.value)} aria-invalid={!!shownErrors.evalFraction} data-testid="customize-eval-fraction" />
                 <FieldError id="customize-eval-fraction-error" text={shownErrors.evalFraction} />

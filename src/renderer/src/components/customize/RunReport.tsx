@@ -1,8 +1,9 @@
 import { useState } from 'react'
-import type { CustomizeEvalSummary, CustomizeReport, RunManifest } from '../../../../shared/customize'
+import type { CustomizeEvalSummary, CustomizeReport, RunManifest, TrainingFacts } from '../../../../shared/customize'
 import type { ApiErrorShape } from '../../../../shared/errors'
 import { toErrorShape } from '../../../../shared/errors'
 import type { LoadedModelInfo } from '../../../../shared/models'
+import { formatBytes } from '../../../../shared/format'
 import { getApi } from '../../api'
 import { fileName, pct } from '../../lib/customize'
 import { ErrorPanel } from '../ErrorPanel'
@@ -98,6 +99,7 @@ export function RunReport({ manifest, report, model }: { manifest: RunManifest; 
         </div>
       </div>
       {error && <ErrorPanel error={error} title="Could not activate the adapter" />}
+      {report?.training && <TrainingLine facts={report.training} />}
 
       <table className="cz-table" data-testid="customize-accuracy">
         <caption className="dialog__section-title">Execution accuracy on the held-out eval split</caption>
@@ -179,4 +181,21 @@ export function RunReport({ manifest, report, model }: { manifest: RunManifest; 
       )}
     </div>
   )
+}
+
+/** One line on how training went: where, how fast, how much memory, what packing saved. */
+function TrainingLine({ facts }: { facts: TrainingFacts }) {
+  const where = facts.device.name === 'CPU' ? `CPU, ${facts.device.threads} threads` : `${facts.device.name} (${facts.device.description})`
+  const saved = facts.tokens.computed > 0 ? facts.tokens.examples / facts.tokens.computed : 1
+  return (
+    <p className="muted small" data-testid="customize-training-facts">
+      Trained {facts.steps} steps in {formatDuration(facts.seconds)} on {where}: {facts.examplesPerSecond.toFixed(2)} examples/s,{' '}
+      {facts.completionTokensPerSecond.toFixed(1)} SQL tokens/s, {formatBytes(facts.peakRssBytes)} peak memory; the shared prompt packed {saved.toFixed(1)}× fewer positions
+      {facts.skippedTooLong ? `; ${facts.skippedTooLong} examples too long for the context were left out` : ''}.
+    </p>
+  )
+}
+
+function formatDuration(seconds: number): string {
+  return seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`
 }
