@@ -87,17 +87,36 @@ GgufMetadata readGgufMetadata(const std::string & path);
 // ---------------------------------------------------------------- model
 
 struct Hparams {
-    std::string arch; // "llama" or "qwen2"
+    std::string arch; // one of supportedArchitectures()
     int nVocab = 0, nEmbd = 0, nLayer = 0, nHead = 0, nHeadKv = 0, nFf = 0, nCtxTrain = 0, headDim = 0, nRot = 0;
     float rmsEps = 1e-5f, ropeFreqBase = 10000.0f, ropeFreqScale = 1.0f;
-    int ropeMode = 0; // GGML_ROPE_TYPE_NORMAL (llama) or GGML_ROPE_TYPE_NEOX (qwen2)
+    int ropeMode = 0; // GGML_ROPE_TYPE_NORMAL (llama) or GGML_ROPE_TYPE_NEOX (qwen2, qwen3, gemma3)
+    // Scale applied to q·k (0: 1/sqrt(head dim)).
+    float attentionScale = 0.0f;
+    // Embeddings multiplied by this before the first block (gemma3: sqrt(n_embd)).
+    float embeddingScale = 1.0f;
+    // Sliding-window attention (gemma3): the layers that see only the last `slidingWindow` positions, and their RoPE.
+    int slidingWindow = 0;
+    std::vector<bool> layerIsLocal;
+    float ropeFreqBaseLocal = 10000.0f, ropeFreqScaleLocal = 1.0f;
+    // Logit soft-capping (cap · tanh(logits / cap)) where the GGUF sets it; 0: none.
+    float finalLogitSoftcap = 0.0f;
 };
 
 struct LayerWeights {
     ggml_tensor *attnNorm = nullptr, *wq = nullptr, *wk = nullptr, *wv = nullptr, *wo = nullptr;
     ggml_tensor *bq = nullptr, *bk = nullptr, *bv = nullptr, *bo = nullptr;
+    ggml_tensor *attnQNorm = nullptr, *attnKNorm = nullptr; // per-head RMSNorm of q and k (qwen3, gemma3)
+    ggml_tensor *attnPostNorm = nullptr;                    // on the attention output before the residual (gemma3)
     ggml_tensor *ffnNorm = nullptr, *ffnGate = nullptr, *ffnUp = nullptr, *ffnDown = nullptr;
+    ggml_tensor *ffnPostNorm = nullptr;                     // on the FFN output before the residual (gemma3)
+    ggml_tensor *ropeFreqs = nullptr;                       // RoPE frequency factors (Llama 3)
 };
+
+struct Architecture; // arch.h: one per supported model family
+
+// Names of the architectures the trainer implements, comma separated (for messages).
+std::string supportedArchitectures();
 
 // LoRA target names, in the order used everywhere (adapter tensors are blk.N.<target>.weight.lora_{a,b}).
 constexpr int kLayerTargetCount = 7;
@@ -123,6 +142,7 @@ public:
     ggml_tensor * output = nullptr; // == tokEmbd when the head is tied
     bool outputTied = false;        // the GGUF has no output.weight
     std::vector<LayerWeights> layers;
+    const Architecture * architecture = nullptr;
     ggml_tensor * weight(int layer, int target) const; // target indexes kLoraTargets
     size_t bytes() const;
 

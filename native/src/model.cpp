@@ -1,5 +1,6 @@
-// The frozen base model and our own transformer graph (llama / qwen2 families).
-#include "model.h"
+// The frozen base model (loading is the same for every architecture; arch_*.cpp add theirs) and the pieces every
+// architecture's transformer block is built from.
+#include "arch.h"
 
 #include <cmath>
 #include <cstdio>
@@ -32,23 +33,6 @@ bool findNumber(const gguf_context * g, const std::string & key, double & out) {
     }
 }
 
-double requireNumber(const gguf_context * g, const std::string & key) {
-    double v = 0;
-    if (!findNumber(g, key, v)) throw NativeError("NOT_A_MODEL", "GGUF metadata lacks " + key);
-    return v;
-}
-
-double numberOr(const gguf_context * g, const std::string & key, double fallback) {
-    double v = 0;
-    return findNumber(g, key, v) ? v : fallback;
-}
-
-std::string stringOr(const gguf_context * g, const std::string & key, const std::string & fallback) {
-    const int64_t id = gguf_find_key(g, key.c_str());
-    if (id < 0 || gguf_get_kv_type(g, id) != GGUF_TYPE_STRING) return fallback;
-    return gguf_get_val_str(g, id);
-}
-
 void expectShape(const ggml_tensor * t, int64_t ne0, int64_t ne1) {
     if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != 1 || t->ne[3] != 1) {
         char buf[256];
@@ -59,6 +43,55 @@ void expectShape(const ggml_tensor * t, int64_t ne0, int64_t ne1) {
 }
 
 } // namespace
+
+double ggufRequireNumber(const gguf_context * g, const std::string & key) {
+    double v = 0;
+    if (!findNumber(g, key, v)) throw NativeError("NOT_A_MODEL", "GGUF metadata lacks " + key);
+    return v;
+}
+
+double ggufNumberOr(const gguf_context * g, const std::string & key, double fallback) {
+    double v = 0;
+    return findNumber(g, key, v) ? v : fallback;
+}
+
+std::string ggufStringOr(const gguf_context * g, const std::string & key, const std::string & fallback) {
+    const int64_t id = gguf_find_key(g, key.c_str());
+    if (id < 0 || gguf_get_kv_type(g, id) != GGUF_TYPE_STRING) return fallback;
+    return gguf_get_val_str(g, id);
+}
+
+std::vector<double> ggufNumbers(const gguf_context * g, const std::string & key) {
+    std::vector<double> out;
+    const int64_t id = gguf_find_key(g, key.c_str());
+    if (id < 0 || gguf_get_kv_type(g, id) != GGUF_TYPE_ARRAY) return out;
+    const gguf_type t = gguf_get_arr_type(g, id);
+    const size_t n = gguf_get_arr_n(g, id);
+    const void * data = t == GGUF_TYPE_STRING ? nullptr : gguf_get_arr_data(g, id);
+    for (size_t i = 0; i < n && data != nullptr; i++) {
+        switch (t) {
+            case GGUF_TYPE_BOOL: out.push_back(static_cast<const int8_t *>(data)[i] != 0 ? 1 : 0); break;
+            case GGUF_TYPE_UINT8: out.push_back(static_cast<const uint8_t *>(data)[i]); break;
+            case GGUF_TYPE_INT8: out.push_back(static_cast<const int8_t *>(data)[i]); break;
+            case GGUF_TYPE_UINT32: out.push_back(static_cast<const uint32_t *>(data)[i]); break;
+            case GGUF_TYPE_INT32: out.push_back(static_cast<const int32_t *>(data)[i]); break;
+            case GGUF_TYPE_FLOAT32: out.push_back(static_cast<const float *>(data)[i]); break;
+            default: throw NativeError("UNSUPPORTED", "unexpected element type in " + key);
+        }
+    }
+    return out;
+}
+
+const Architecture * findArchitecture(const std::string & name) {
+    for (const Architecture * a : {&kLlamaArchitecture, &kQwen2Architecture, &kQwen3Architecture, &kGemma3Architecture}) {
+        if (name == a->name) return a;
+    }
+    return nullptr;
+}
+
+std::string supportedArchitectures() {
+    return std::string(kLlamaArchitecture.name) + ", " + kQwen2Architecture.name + ", " + kQwen3Architecture.name + ", " + kGemma3Architecture.name;
+}
 
 ggml_tensor * loraMatmul(ggml_context * ctx, ggml_tensor * w, ggml_tensor * x, const LoraPair * lp, float scale) {
     ggml_tensor * y = ggml_mul_mat(ctx, w, x);
@@ -79,41 +112,43 @@ Model::Model(const std::string & path, ggml_backend_buffer_type_t buft) : path_(
     gguf_context_ptr g = openGguf(path, &ctx);
     ctx_ = ctx;
 
-    hp_.arch = stringOr(g.get(), "general.architecture", "");
-    if (hp_.arch != "llama" && hp_.arch != "qwen2") {
-        throw NativeError("UNSUPPORTED", "architecture '" + hp_.arch + "' is not supported for training (llama and qwen2 are)");
+    hp_.arch = ggufStringOr(g.get(), "general.architecture", "");
+    architecture = findArchitecture(hp_.arch);
+    if (architecture == nullptr) {
+        throw NativeError("UNSUPPORTED", "architecture '" + hp_.arch + "' is not supported for training (supported: " + supportedArchitectures() + ")");
     }
     const std::string a = hp_.arch + ".";
-    if (numberOr(g.get(), a + "expert_count", 0) > 0) throw NativeError("UNSUPPORTED", "mixture-of-experts models are not supported");
-    hp_.nEmbd = static_cast<int>(requireNumber(g.get(), a + "embedding_length"));
-    hp_.nLayer = static_cast<int>(requireNumber(g.get(), a + "block_count"));
-    hp_.nHead = static_cast<int>(requireNumber(g.get(), a + "attention.head_count"));
-    hp_.nHeadKv = static_cast<int>(numberOr(g.get(), a + "attention.head_count_kv", hp_.nHead));
-    hp_.nFf = static_cast<int>(requireNumber(g.get(), a + "feed_forward_length"));
-    hp_.nCtxTrain = static_cast<int>(numberOr(g.get(), a + "context_length", 2048));
-    hp_.rmsEps = static_cast<float>(numberOr(g.get(), a + "attention.layer_norm_rms_epsilon", 1e-5));
-    hp_.ropeFreqBase = static_cast<float>(numberOr(g.get(), a + "rope.freq_base", 10000.0));
+    if (ggufNumberOr(g.get(), a + "expert_count", 0) > 0) throw NativeError("UNSUPPORTED", "mixture-of-experts models are not supported for training");
+    hp_.nEmbd = static_cast<int>(ggufRequireNumber(g.get(), a + "embedding_length"));
+    hp_.nLayer = static_cast<int>(ggufRequireNumber(g.get(), a + "block_count"));
+    hp_.nHead = static_cast<int>(ggufRequireNumber(g.get(), a + "attention.head_count"));
+    hp_.nHeadKv = static_cast<int>(ggufNumberOr(g.get(), a + "attention.head_count_kv", hp_.nHead));
+    hp_.nFf = static_cast<int>(ggufRequireNumber(g.get(), a + "feed_forward_length"));
+    hp_.nCtxTrain = static_cast<int>(ggufNumberOr(g.get(), a + "context_length", 2048));
+    hp_.rmsEps = static_cast<float>(ggufNumberOr(g.get(), a + "attention.layer_norm_rms_epsilon", 1e-5));
+    hp_.ropeFreqBase = static_cast<float>(ggufNumberOr(g.get(), a + "rope.freq_base", 10000.0));
     if (hp_.nEmbd <= 0 || hp_.nLayer <= 0 || hp_.nHead <= 0 || hp_.nHeadKv <= 0 || hp_.nHead % hp_.nHeadKv != 0) {
         throw NativeError("NOT_A_MODEL", "inconsistent attention hyperparameters in GGUF metadata");
     }
-    hp_.headDim = static_cast<int>(numberOr(g.get(), a + "attention.key_length", hp_.nEmbd / hp_.nHead));
-    if (numberOr(g.get(), a + "attention.value_length", hp_.headDim) != hp_.headDim) {
+    hp_.headDim = static_cast<int>(ggufNumberOr(g.get(), a + "attention.key_length", hp_.nEmbd / hp_.nHead));
+    if (ggufNumberOr(g.get(), a + "attention.value_length", hp_.headDim) != hp_.headDim) {
         throw NativeError("UNSUPPORTED", "models whose key and value head sizes differ are not supported");
     }
-    hp_.nRot = static_cast<int>(numberOr(g.get(), a + "rope.dimension_count", hp_.headDim));
+    hp_.nRot = static_cast<int>(ggufNumberOr(g.get(), a + "rope.dimension_count", hp_.headDim));
     if (hp_.headDim <= 0 || hp_.nRot <= 0 || hp_.nRot > hp_.headDim || hp_.nRot % 2 != 0) {
         throw NativeError("NOT_A_MODEL", "inconsistent head size / rope dimensions in GGUF metadata");
     }
-    const std::string scaling = stringOr(g.get(), a + "rope.scaling.type", "none");
+    const std::string scaling = ggufStringOr(g.get(), a + "rope.scaling.type", "none");
     if (scaling == "linear") {
-        const double factor = numberOr(g.get(), a + "rope.scaling.factor", 1.0);
+        const double factor = ggufNumberOr(g.get(), a + "rope.scaling.factor", 1.0);
         hp_.ropeFreqScale = factor > 0 ? static_cast<float>(1.0 / factor) : 1.0f;
     } else if (scaling != "none") {
-        throw NativeError("UNSUPPORTED", "rope scaling '" + scaling + "' is not supported");
+        throw NativeError("UNSUPPORTED", "rope scaling '" + scaling + "' is not supported for training (none and linear are)");
     }
-    hp_.ropeMode = hp_.arch == "qwen2" ? GGML_ROPE_TYPE_NEOX : GGML_ROPE_TYPE_NORMAL;
+    hp_.layerIsLocal.assign(hp_.nLayer, false);
+    architecture->configure(g.get(), hp_);
 
-    auto get = [&](const std::string & name, bool required) -> ggml_tensor * {
+    const TensorLookup get = [&](const std::string & name, bool required) -> ggml_tensor * {
         ggml_tensor * t = ggml_get_tensor(ctx_, name.c_str());
         if (t == nullptr && required) throw NativeError("NOT_A_MODEL", "GGUF lacks tensor " + name);
         return t;
@@ -128,7 +163,6 @@ Model::Model(const std::string & path, ggml_backend_buffer_type_t buft) : path_(
         outputTied = true;
     }
     expectShape(output, hp_.nEmbd, hp_.nVocab);
-    if (get("rope_freqs.weight", false) != nullptr) throw NativeError("UNSUPPORTED", "rope frequency factors are not supported");
 
     const int64_t qDim = static_cast<int64_t>(hp_.nHead) * hp_.headDim;
     const int64_t kvDim = static_cast<int64_t>(hp_.nHeadKv) * hp_.headDim;
@@ -141,10 +175,6 @@ Model::Model(const std::string & path, ggml_backend_buffer_type_t buft) : path_(
         L.wk = get(p + "attn_k.weight", true);
         L.wv = get(p + "attn_v.weight", true);
         L.wo = get(p + "attn_output.weight", true);
-        L.bq = get(p + "attn_q.bias", false);
-        L.bk = get(p + "attn_k.bias", false);
-        L.bv = get(p + "attn_v.bias", false);
-        L.bo = get(p + "attn_output.bias", false);
         L.ffnNorm = get(p + "ffn_norm.weight", true);
         L.ffnGate = get(p + "ffn_gate.weight", true);
         L.ffnUp = get(p + "ffn_up.weight", true);
@@ -156,6 +186,16 @@ Model::Model(const std::string & path, ggml_backend_buffer_type_t buft) : path_(
         expectShape(L.ffnGate, hp_.nEmbd, hp_.nFf);
         expectShape(L.ffnUp, hp_.nEmbd, hp_.nFf);
         expectShape(L.ffnDown, hp_.nFf, hp_.nEmbd);
+        architecture->bindLayer(get, p, hp_, L);
+    }
+    if (architecture->bindModel != nullptr) architecture->bindModel(get, *this); // model-wide tensors, e.g. for every layer
+    for (const LayerWeights & L : layers) {
+        for (ggml_tensor * n : {L.attnQNorm, L.attnKNorm}) {
+            if (n != nullptr && (n->ne[0] != hp_.headDim || ggml_nelements(n) != hp_.headDim)) throw NativeError("NOT_A_MODEL", std::string("tensor ") + n->name + " does not have the head size");
+        }
+        if (L.ropeFreqs != nullptr && (L.ropeFreqs->type != GGML_TYPE_F32 || ggml_nelements(L.ropeFreqs) != hp_.nRot / 2)) {
+            throw NativeError("NOT_A_MODEL", "rope_freqs.weight must hold n_rot/2 F32 factors");
+        }
     }
 
     if (buft == nullptr) return; // hyperparameters and tensor shapes only
@@ -268,48 +308,88 @@ ggml_tensor * treeAttention(ggml_context * ctx, ggml_tensor * q, ggml_tensor * k
 
 } // namespace
 
-ggml_tensor * buildBlock(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * x,
-                         const AttentionInputs & att) {
+const LoraPair * loraPair(const LoraWeights * lora, int il, int target) {
+    if (lora == nullptr) return nullptr;
+    const LoraPair & p = lora->pairs[il][target];
+    return p.a != nullptr ? &p : nullptr;
+}
+
+Qkv projectQkv(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * cur) {
     const Hparams & hp = m.hp();
-    const int64_t T = x->ne[1];
-    const float kqScale = 1.0f / std::sqrt(static_cast<float>(hp.headDim));
-    auto pair = [&](int target) -> const LoraPair * {
-        if (lora == nullptr) return nullptr;
-        const LoraPair & p = lora->pairs[il][target];
-        return p.a != nullptr ? &p : nullptr;
-    };
-    const float ls = lora != nullptr ? lora->scale : 0.0f;
-    auto rope = [&](ggml_tensor * t) {
-        return ggml_rope_ext(ctx, t, att.positions, nullptr, hp.nRot, hp.ropeMode, hp.nCtxTrain, hp.ropeFreqBase,
-                             hp.ropeFreqScale, 0.0f, 1.0f, 32.0f, 1.0f);
-    };
     const LayerWeights & L = m.layers[il];
-    ggml_tensor * cur = rmsNorm(ctx, x, L.attnNorm, hp.rmsEps);
-    ggml_tensor * q = loraMatmul(ctx, L.wq, cur, pair(0), ls);
-    ggml_tensor * k = loraMatmul(ctx, L.wk, cur, pair(1), ls);
-    ggml_tensor * v = loraMatmul(ctx, L.wv, cur, pair(2), ls);
+    const float ls = lora != nullptr ? lora->scale : 0.0f;
+    const int64_t T = cur->ne[1];
+    ggml_tensor * q = loraMatmul(ctx, L.wq, cur, loraPair(lora, il, 0), ls);
+    ggml_tensor * k = loraMatmul(ctx, L.wk, cur, loraPair(lora, il, 1), ls);
+    ggml_tensor * v = loraMatmul(ctx, L.wv, cur, loraPair(lora, il, 2), ls);
     if (L.bq) q = ggml_add(ctx, q, L.bq);
     if (L.bk) k = ggml_add(ctx, k, L.bk);
     if (L.bv) v = ggml_add(ctx, v, L.bv);
-    q = rope(ggml_reshape_3d(ctx, q, hp.headDim, hp.nHead, T));
-    k = rope(ggml_reshape_3d(ctx, k, hp.headDim, hp.nHeadKv, T));
-    v = ggml_reshape_3d(ctx, v, hp.headDim, hp.nHeadKv, T);
-    ggml_tensor * o = att.mask != nullptr ? maskedAttention(ctx, q, k, v, att.mask, kqScale) : treeAttention(ctx, q, k, v, att, kqScale);
-    o = loraMatmul(ctx, L.wo, o, pair(3), ls);
-    if (L.bo) o = ggml_add(ctx, o, L.bo);
-    x = ggml_add(ctx, x, o);
+    return {ggml_reshape_3d(ctx, q, hp.headDim, hp.nHead, T), ggml_reshape_3d(ctx, k, hp.headDim, hp.nHeadKv, T),
+            ggml_reshape_3d(ctx, v, hp.headDim, hp.nHeadKv, T)};
+}
 
-    cur = rmsNorm(ctx, x, L.ffnNorm, hp.rmsEps);
-    ggml_tensor * gate = loraMatmul(ctx, L.ffnGate, cur, pair(4), ls);
-    ggml_tensor * up = loraMatmul(ctx, L.ffnUp, cur, pair(5), ls);
-    ggml_tensor * h = ggml_swiglu_split(ctx, gate, up);
-    return ggml_add(ctx, x, loraMatmul(ctx, L.ffnDown, h, pair(6), ls));
+ggml_tensor * rope(ggml_context * ctx, const Model & m, int il, ggml_tensor * t, const AttentionInputs & att) {
+    const Hparams & hp = m.hp();
+    const bool local = hp.layerIsLocal[il];
+    return ggml_rope_ext(ctx, t, att.positions, m.layers[il].ropeFreqs, hp.nRot, hp.ropeMode, hp.nCtxTrain,
+                         local ? hp.ropeFreqBaseLocal : hp.ropeFreqBase, local ? hp.ropeFreqScaleLocal : hp.ropeFreqScale,
+                         0.0f, 1.0f, 32.0f, 1.0f);
+}
+
+ggml_tensor * attend(ggml_context * ctx, const Model & m, int il, const Qkv & qkv, const AttentionInputs & att) {
+    const Hparams & hp = m.hp();
+    const AttentionInputs & a = hp.layerIsLocal[il] && att.local != nullptr ? *att.local : att;
+    const float scale = hp.attentionScale > 0 ? hp.attentionScale : 1.0f / std::sqrt(static_cast<float>(hp.headDim));
+    return a.mask != nullptr ? maskedAttention(ctx, qkv.q, qkv.k, qkv.v, a.mask, scale) : treeAttention(ctx, qkv.q, qkv.k, qkv.v, a, scale);
+}
+
+ggml_tensor * projectOutput(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * o) {
+    const LayerWeights & L = m.layers[il];
+    o = loraMatmul(ctx, L.wo, o, loraPair(lora, il, 3), lora != nullptr ? lora->scale : 0.0f);
+    return L.bo != nullptr ? ggml_add(ctx, o, L.bo) : o;
+}
+
+ggml_tensor * swigluFfn(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * cur) {
+    const LayerWeights & L = m.layers[il];
+    const float ls = lora != nullptr ? lora->scale : 0.0f;
+    ggml_tensor * gate = loraMatmul(ctx, L.ffnGate, cur, loraPair(lora, il, 4), ls);
+    ggml_tensor * up = loraMatmul(ctx, L.ffnUp, cur, loraPair(lora, il, 5), ls);
+    return loraMatmul(ctx, L.ffnDown, ggml_swiglu_split(ctx, gate, up), loraPair(lora, il, 6), ls);
+}
+
+ggml_tensor * geluFfn(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * cur) {
+    const LayerWeights & L = m.layers[il];
+    const float ls = lora != nullptr ? lora->scale : 0.0f;
+    ggml_tensor * gate = loraMatmul(ctx, L.ffnGate, cur, loraPair(lora, il, 4), ls);
+    ggml_tensor * up = loraMatmul(ctx, L.ffnUp, cur, loraPair(lora, il, 5), ls);
+    // GELU, tanh form (as ggml_gelu): x·σ(2u), u = √(2/π)(x + 0.044715x³), with σ(z) = exp(-softplus(-z)). ggml has
+    // no backward for its GELU or GEGLU ops; every op here has one, and softplus keeps σ finite for any z.
+    const float c = std::sqrt(2.0f / static_cast<float>(M_PI));
+    ggml_tensor * cube = ggml_mul(ctx, ggml_sqr(ctx, gate), gate);
+    ggml_tensor * u2 = ggml_scale(ctx, ggml_add(ctx, gate, ggml_scale(ctx, cube, 0.044715f)), 2.0f * c);
+    ggml_tensor * sigma = ggml_exp(ctx, ggml_neg(ctx, ggml_softplus(ctx, ggml_neg(ctx, u2))));
+    ggml_tensor * h = ggml_mul(ctx, ggml_mul(ctx, gate, sigma), up);
+    return loraMatmul(ctx, L.ffnDown, h, loraPair(lora, il, 6), ls);
+}
+
+ggml_tensor * buildBlock(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * x,
+                         const AttentionInputs & att) {
+    return m.architecture->block(ctx, m, lora, il, x, att);
 }
 
 ggml_tensor * buildHead(ggml_context * ctx, const Model & m, const LoraWeights * lora, ggml_tensor * hidden) {
     ggml_tensor * x = rmsNorm(ctx, hidden, m.outputNorm, m.hp().rmsEps);
     const LoraPair * head = lora != nullptr && lora->output.a != nullptr ? &lora->output : nullptr;
-    return loraMatmul(ctx, m.output, x, head, lora != nullptr ? lora->scale : 0.0f); // [n_vocab, n]
+    ggml_tensor * logits = loraMatmul(ctx, m.output, x, head, lora != nullptr ? lora->scale : 0.0f); // [n_vocab, n]
+    const float cap = m.hp().finalLogitSoftcap;
+    if (cap > 0) {
+        // cap·tanh(z/cap) = cap·(2σ(2z/cap) - 1), σ through softplus as in geluFfn (ggml has no tanh backward)
+        ggml_tensor * z2 = ggml_scale(ctx, logits, 2.0f / cap);
+        ggml_tensor * sigma = ggml_exp(ctx, ggml_neg(ctx, ggml_softplus(ctx, ggml_neg(ctx, z2))));
+        logits = ggml_scale_bias(ctx, sigma, 2.0f * cap, -cap);
+    }
+    return logits;
 }
 
 } // namespace sqlstill

@@ -4,6 +4,8 @@
 
 #include "internal.h"
 
+#include <memory>
+
 namespace sqlstill {
 
 // y = W·x (+ scale · B·(A·x) when a LoRA pair is present): llama.cpp's adapter formula.
@@ -28,11 +30,33 @@ struct AttentionInputs {
         ggml_tensor * isOwn = nullptr;    // F32 [1, T]
     };
     std::vector<Group> groups;
+    // Sliding-window layers (gemma3) attend through these instead (same layout, masks with the window); null: none.
+    std::shared_ptr<const AttentionInputs> local;
 };
 
-// One transformer block on x [n_embd, T]: attention, then the SwiGLU FFN; residuals included.
+// One transformer block on x [n_embd, T], residuals included: the model's architecture builds it (arch.h).
 ggml_tensor * buildBlock(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * x,
                          const AttentionInputs & att);
+
+// The pieces architectures build their blocks from.
+struct Qkv {
+    ggml_tensor * q; // [head_dim, n_head, T]
+    ggml_tensor * k; // [head_dim, n_head_kv, T]
+    ggml_tensor * v; // [head_dim, n_head_kv, T]
+};
+// q, k, v projections (LoRA and biases included), shaped per head.
+Qkv projectQkv(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * cur);
+// RoPE at the sequence's positions with the layer's base, scale and frequency factors.
+ggml_tensor * rope(ggml_context * ctx, const Model & m, int il, ggml_tensor * t, const AttentionInputs & att);
+// Attention of q over k/v (masked or tree layout, the layer's window) with the model's scale: [head_dim·n_head, T].
+ggml_tensor * attend(ggml_context * ctx, const Model & m, int il, const Qkv & qkv, const AttentionInputs & att);
+// The attention output projection (LoRA and bias included).
+ggml_tensor * projectOutput(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * o);
+// down(silu(gate(x)) ⊙ up(x)) and down(gelu(gate(x)) ⊙ up(x)), LoRA included.
+ggml_tensor * swigluFfn(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * cur);
+ggml_tensor * geluFfn(ggml_context * ctx, const Model & m, const LoraWeights * lora, int il, ggml_tensor * cur);
+// The LoRA pair of (layer, target), or null.
+const LoraPair * loraPair(const LoraWeights * lora, int il, int target);
 
 // Final norm and output head on hidden states [n_embd, n]: logits [n_vocab, n].
 ggml_tensor * buildHead(ggml_context * ctx, const Model & m, const LoraWeights * lora, ggml_tensor * hidden);

@@ -72,7 +72,7 @@ constexpr double kGroupStretch = 1.3;
 constexpr int kMaxGroups = 4;
 
 // Plans the tree layout (PackedSequence::Tree) and keeps it when it is worth it (or when asked for).
-void planTree(PackedSequence & seq, AttentionLayout layout) {
+void planTree(PackedSequence & seq, AttentionLayout layout, int window) {
     if (layout == AttentionLayout::Mask || seq.paths.empty()) return;
     const int T = seq.length();
     // the trunk: the longest prefix all examples of the sequence share
@@ -106,9 +106,15 @@ void planTree(PackedSequence & seq, AttentionLayout layout) {
     PackedSequence::Tree & t = seq.tree;
     t.trunk = trunk;
     t.trunkKeys = trunkKeys;
+    // within the window: the query's position minus the key's is less than it (positions are depths here)
+    auto inWindow = [&](int queryPos, int keyPos) { return window <= 0 || queryPos - keyPos < window; };
     t.trunkMask.assign(static_cast<size_t>(trunk) * trunkKeys, -INFINITY);
+    if (window > 0) t.trunkMaskLocal.assign(t.trunkMask.size(), -INFINITY);
     for (int q = 0; q < trunk; q++) {
-        for (int k = 0; k <= q; k++) t.trunkMask[static_cast<size_t>(q) * trunkKeys + k] = 0.0f;
+        for (int k = 0; k <= q; k++) {
+            t.trunkMask[static_cast<size_t>(q) * trunkKeys + k] = 0.0f;
+            if (window > 0 && inWindow(q, k)) t.trunkMaskLocal[static_cast<size_t>(q) * trunkKeys + k] = 0.0f;
+        }
     }
     t.trunkIdx.resize(trunkKeys);
     for (int i = 0; i < trunkKeys; i++) t.trunkIdx[i] = i;
@@ -129,6 +135,7 @@ void planTree(PackedSequence & seq, AttentionLayout layout) {
         g.queryIdx.assign(static_cast<size_t>(nb) * width, 0);
         g.keyIdx.assign(static_cast<size_t>(nb) * keys, 0);
         g.mask.assign(static_cast<size_t>(nb) * width * keys, -INFINITY);
+        if (window > 0) g.maskLocal.assign(g.mask.size(), -INFINITY);
         g.out.assign(T, 0);
         g.isOwn.assign(T, 0.0f);
         for (int b = 0; b < nb; b++) {
@@ -136,16 +143,25 @@ void planTree(PackedSequence & seq, AttentionLayout layout) {
             const int len = static_cast<int>(path.size()) - trunk;
             for (int j = 0; j < keys; j++) g.keyIdx[static_cast<size_t>(b) * keys + j] = j < trunk ? j : (j - trunk < len ? path[j] : 0);
             for (int c = 0; c < width; c++) {
-                float * row = g.mask.data() + (static_cast<size_t>(b) * width + c) * keys;
+                const size_t at = (static_cast<size_t>(b) * width + c) * keys;
+                float * row = g.mask.data() + at;
+                float * local = window > 0 ? g.maskLocal.data() + at : nullptr;
                 if (c >= len) { // a padding query: one visible key keeps its softmax finite; its output is never used
                     g.queryIdx[static_cast<size_t>(b) * width + c] = path[trunk];
                     row[trunk > 0 ? 0 : trunk] = 0.0f;
+                    if (local) local[trunk > 0 ? 0 : trunk] = 0.0f;
                     continue;
                 }
                 const int32_t node = path[trunk + c];
                 g.queryIdx[static_cast<size_t>(b) * width + c] = node;
-                for (int j = 0; j < trunk; j++) row[j] = 0.0f;
-                for (int j = 0; j <= c; j++) row[trunk + j] = 0.0f;
+                for (int j = 0; j < trunk; j++) {
+                    row[j] = 0.0f;
+                    if (local && inWindow(trunk + c, j)) local[j] = 0.0f;
+                }
+                for (int j = 0; j <= c; j++) {
+                    row[trunk + j] = 0.0f;
+                    if (local && inWindow(c, j)) local[trunk + j] = 0.0f;
+                }
                 if (!placed[node]) { // a node shared by several branches takes its output from the first
                     placed[node] = true;
                     g.out[node] = b * width + c;
@@ -173,7 +189,7 @@ void pad(PackedSequence & seq) {
 
 } // namespace
 
-std::vector<PackedSequence> packBatch(const std::vector<TrainExample> & batch, int packLength, bool share, AttentionLayout layout) {
+std::vector<PackedSequence> packBatch(const std::vector<TrainExample> & batch, int packLength, bool share, AttentionLayout layout, int window) {
     std::vector<PackedSequence> out;
     if (!share) {
         for (size_t e = 0; e < batch.size(); e++) {
@@ -181,7 +197,7 @@ std::vector<PackedSequence> packBatch(const std::vector<TrainExample> & batch, i
             TreeBuilder tree(seq);
             addLossRows(seq, batch[e], static_cast<int>(e), tree.insert(batch[e].tokens));
             pad(seq);
-            planTree(seq, layout);
+            planTree(seq, layout, window);
             out.push_back(std::move(seq));
         }
         return out;
@@ -205,7 +221,7 @@ std::vector<PackedSequence> packBatch(const std::vector<TrainExample> & batch, i
     }
     for (PackedSequence & seq : out) {
         pad(seq);
-        planTree(seq, layout);
+        planTree(seq, layout, window);
     }
     return out;
 }
@@ -220,12 +236,15 @@ PackedSequence everyPosition(const std::vector<int32_t> & tokens) {
     return seq;
 }
 
-void attentionMask(const PackedSequence & seq, std::vector<float> & out) {
+void attentionMask(const PackedSequence & seq, std::vector<float> & out, int window) {
     const size_t T = seq.tokens.size();
     out.assign(T * T, -INFINITY);
     for (size_t q = 0; q < T; q++) {
         float * row = out.data() + q * T;
-        for (int32_t k = static_cast<int32_t>(q); k >= 0; k = seq.parent[k]) row[k] = 0.0f;
+        for (int32_t k = static_cast<int32_t>(q); k >= 0; k = seq.parent[k]) {
+            if (window > 0 && seq.positions[q] - seq.positions[k] >= window) break; // ancestors only get farther
+            row[k] = 0.0f;
+        }
     }
 }
 

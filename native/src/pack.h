@@ -36,12 +36,14 @@ struct PackedSequence {
         std::vector<int32_t> queryIdx;  // [branches][width]: node of each query slot
         std::vector<int32_t> keyIdx;    // [branches][trunk + width]: node of each key slot
         std::vector<float> mask;        // [branches][width][trunk + width]
+        std::vector<float> maskLocal;   // the same within the sliding window (models that have one)
         std::vector<int32_t> out;       // [T]: row of a node's output in this group's result (0 where unused)
         std::vector<float> isOwn;       // [T]: 1 for the nodes whose output comes from this group, else 0
     };
     struct Tree {
         int trunk = 0, trunkKeys = 0; // trunkKeys: trunk rounded up to 16 (masked)
         std::vector<float> trunkMask;   // [trunkKeys keys][trunk queries]
+        std::vector<float> trunkMaskLocal; // the same within the sliding window (models that have one)
         std::vector<int32_t> trunkIdx;  // 0 .. trunkKeys-1
         std::vector<int32_t> trunkOut;  // [T]: row of a node's output in the trunk's result (0 where unused)
         std::vector<float> isTrunk;     // [T]: 1 for trunk nodes, else 0
@@ -58,14 +60,15 @@ enum class AttentionLayout { Auto, Mask, Tree }; // declared in sqlstill_train.h
 // Lays the batch out in sequences of at most `packLength` nodes (a longer example gets a sequence of its own), each
 // padded to a multiple of 32 nodes with tokens no other token sees. With share = false, every example is its own
 // sequence (the reference layout). Auto attention takes the tree layout where it costs well under the full mask.
+// window: the model's sliding window (0: none); the tree layout then also gets masks within it.
 std::vector<PackedSequence> packBatch(const std::vector<TrainExample> & batch, int packLength, bool share,
-                                      AttentionLayout layout = AttentionLayout::Auto);
+                                      AttentionLayout layout = AttentionLayout::Auto, int window = 0);
 
 // One example's tokens as a sequence with a row at every position (labels unused): for logits and argmax everywhere.
 PackedSequence everyPosition(const std::vector<int32_t> & tokens);
 
 // The attention mask of a sequence: [T keys][T queries] row-major by query, 0 where the key is the query itself or
-// one of its ancestors, -inf elsewhere.
-void attentionMask(const PackedSequence & seq, std::vector<float> & out);
+// one of its ancestors (and, with a window, less than `window` positions back), -inf elsewhere.
+void attentionMask(const PackedSequence & seq, std::vector<float> & out, int window = 0);
 
 } // namespace sqlstill

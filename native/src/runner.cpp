@@ -67,58 +67,85 @@ void Runner::ensureCapacity(int T, size_t maskFloats, size_t indexCount, size_t 
 
 void Runner::uploadLayout(const PackedSequence & seq) {
     const int T = seq.length();
+    const int window = model_->hp().slidingWindow;
+    const size_t H = static_cast<size_t>(model_->hp().nHead);
+    LayoutOffsets & o = layout_;
+    o = LayoutOffsets{};
     if (!seq.hasTree) {
-        ensureCapacity(T, static_cast<size_t>(T) * T, 0, 0);
+        const size_t n = static_cast<size_t>(T) * T;
+        ensureCapacity(T, window > 0 ? 2 * n : n, 0, 0);
         attentionMask(seq, hostMask_);
-        ggml_backend_tensor_set(mask_, hostMask_.data(), 0, sizeof(float) * hostMask_.size());
-    } else {
-        const PackedSequence::Tree & t = seq.tree;
-        const size_t H = static_cast<size_t>(model_->hp().nHead);
-        size_t maskFloats = t.trunkMask.size(), indexCount = t.trunkIdx.size() + T;
-        for (const auto & g : t.groups) {
-            maskFloats += g.mask.size() * H;
-            indexCount += g.queryIdx.size() + g.keyIdx.size() + T;
+        ggml_backend_tensor_set(mask_, hostMask_.data(), 0, sizeof(float) * n);
+        if (window > 0) {
+            attentionMask(seq, hostMask_, window);
+            ggml_backend_tensor_set(mask_, hostMask_.data(), sizeof(float) * n, sizeof(float) * n);
+            o.localMask = n;
         }
-        ensureCapacity(T, maskFloats, indexCount, 1 + t.groups.size());
-        auto put = [](ggml_tensor * dst, size_t & at, const auto & v) {
-            using Elem = typename std::decay_t<decltype(v)>::value_type;
-            if (!v.empty()) ggml_backend_tensor_set(dst, v.data(), at * sizeof(Elem), v.size() * sizeof(Elem));
-            at += v.size();
-        };
-        size_t m = 0, i = 0, f = 0;
-        put(mask_, m, t.trunkMask);
-        put(index_, i, t.trunkIdx);
-        put(index_, i, t.trunkOut);
-        put(rowFlags_, f, t.isTrunk);
+        ggml_backend_tensor_set(positions_, seq.positions.data(), 0, sizeof(int32_t) * T);
+        return;
+    }
+    const PackedSequence::Tree & t = seq.tree;
+    size_t maskFloats = t.trunkMask.size(), indexCount = t.trunkIdx.size() + T;
+    for (const auto & g : t.groups) {
+        maskFloats += g.mask.size() * H;
+        indexCount += g.queryIdx.size() + g.keyIdx.size() + T;
+    }
+    ensureCapacity(T, window > 0 ? 2 * maskFloats : maskFloats, indexCount, 1 + t.groups.size());
+    auto put = [](ggml_tensor * dst, size_t & at, const auto & v) {
+        using Elem = typename std::decay_t<decltype(v)>::value_type;
+        if (!v.empty()) ggml_backend_tensor_set(dst, v.data(), at * sizeof(Elem), v.size() * sizeof(Elem));
+        at += v.size();
+    };
+    // masks: the trunk's, then each group's (one copy per head: the batch dimension is head-major within a
+    // branch); the same again within the sliding window
+    size_t m = 0, i = 0, f = 0;
+    auto putMasks = [&](bool local) {
+        put(mask_, m, local ? t.trunkMaskLocal : t.trunkMask);
         for (const auto & g : t.groups) {
-            // one copy of each branch's mask per head (the batch dimension is head-major within a branch)
+            const std::vector<float> & mask = local ? g.maskLocal : g.mask;
             const size_t block = static_cast<size_t>(g.width) * (t.trunk + g.width);
-            hostMask_.resize(g.mask.size() * H);
+            hostMask_.resize(mask.size() * H);
             for (int b = 0; b < g.branches; b++) {
-                for (size_t h = 0; h < H; h++) std::copy_n(g.mask.data() + b * block, block, hostMask_.data() + (b * H + h) * block);
+                for (size_t h = 0; h < H; h++) std::copy_n(mask.data() + b * block, block, hostMask_.data() + (b * H + h) * block);
             }
             put(mask_, m, hostMask_);
-            put(index_, i, g.queryIdx);
-            put(index_, i, g.keyIdx);
-            put(index_, i, g.out);
-            put(rowFlags_, f, g.isOwn);
         }
+    };
+    putMasks(false);
+    if (window > 0) {
+        o.localMask = m;
+        putMasks(true);
+    }
+    put(index_, i, t.trunkIdx);
+    put(index_, i, t.trunkOut);
+    put(rowFlags_, f, t.isTrunk);
+    for (const auto & g : t.groups) {
+        put(index_, i, g.queryIdx);
+        put(index_, i, g.keyIdx);
+        put(index_, i, g.out);
+        put(rowFlags_, f, g.isOwn);
     }
     ggml_backend_tensor_set(positions_, seq.positions.data(), 0, sizeof(int32_t) * T);
 }
 
 AttentionInputs Runner::attentionInputs(ggml_context * ctx, const PackedSequence & seq) const {
+    AttentionInputs att = layoutInputs(ctx, seq, 0);
+    if (model_->hp().slidingWindow > 0) att.local = std::make_shared<AttentionInputs>(layoutInputs(ctx, seq, layout_.localMask));
+    return att;
+}
+
+AttentionInputs Runner::layoutInputs(ggml_context * ctx, const PackedSequence & seq, size_t maskOffset) const {
     const int64_t T = seq.length();
     AttentionInputs att;
     att.positions = ggml_view_1d(ctx, positions_, T, 0);
     if (!seq.hasTree) {
-        att.mask = ggml_view_2d(ctx, mask_, T, T, sizeof(float) * T, 0);
+        att.mask = ggml_view_2d(ctx, mask_, T, T, sizeof(float) * T, sizeof(float) * maskOffset);
         return att;
     }
     const PackedSequence::Tree & t = seq.tree;
     att.trunk = t.trunk;
     att.trunkKeys = t.trunkKeys;
-    size_t m = 0, i = 0, f = 0;
+    size_t m = maskOffset, i = 0, f = 0;
     auto view1 = [&](ggml_tensor * src, size_t & at, int64_t n, size_t elem) {
         ggml_tensor * v = ggml_view_1d(ctx, src, n, at * elem);
         at += static_cast<size_t>(n);
@@ -129,8 +156,8 @@ AttentionInputs Runner::attentionInputs(ggml_context * ctx, const PackedSequence
         f += static_cast<size_t>(T);
         return v;
     };
-    if (t.trunk > 0) att.trunkMask = ggml_view_2d(ctx, mask_, t.trunkKeys, t.trunk, sizeof(float) * t.trunkKeys, 0);
-    m = t.trunkMask.size();
+    if (t.trunk > 0) att.trunkMask = ggml_view_2d(ctx, mask_, t.trunkKeys, t.trunk, sizeof(float) * t.trunkKeys, sizeof(float) * m);
+    m += t.trunkMask.size();
     att.trunkIdx = view1(index_, i, static_cast<int64_t>(t.trunkIdx.size()), sizeof(int32_t));
     att.trunkOut = view1(index_, i, T, sizeof(int32_t));
     att.isTrunk = flags();
@@ -183,6 +210,7 @@ void Runner::forward(const PackedSequence & seq, const LoraWeights * lora, bool 
         ggml_build_forward_expand(gf, ggml_cpy(ctx.get(), x, dst));
     };
     ggml_tensor * x = ggml_get_rows(ctx.get(), model_->tokEmbd, tokens);
+    if (hp.embeddingScale != 1.0f) x = ggml_scale(ctx.get(), x, hp.embeddingScale);
     if (saveBlockInputs) save(x, 0);
     for (int il = 0; il < hp.nLayer; il++) {
         x = buildBlock(ctx.get(), *model_, lora, il, x, att);

@@ -39,8 +39,9 @@ private:
     void ensureCapacity(int T, size_t maskFloats, size_t indexCount, size_t flagRows);
     // Uploads the sequence's positions and attention layout to the device (once per sequence, all its graphs)...
     void uploadLayout(const PackedSequence & seq);
-    // ...and views them in a graph.
+    // ...and views them in a graph (with the sliding-window masks as `local`, for models that have a window).
     AttentionInputs attentionInputs(ggml_context * ctx, const PackedSequence & seq) const;
+    AttentionInputs layoutInputs(ggml_context * ctx, const PackedSequence & seq, size_t maskOffset) const;
     void forward(const PackedSequence & seq, const LoraWeights * lora, bool saveBlockInputs);
     void backwardBlocks(const PackedSequence & seq, const LoraWeights * lora, const GradTargets & grads);
     ggml_tensor * preset(ggml_context * ctx, ggml_tensor * storage, int T); // [n_embd, T] leaf on storage's memory
@@ -66,6 +67,9 @@ private:
     int capacity_ = 0;
     size_t maskCapacity_ = 0, indexCapacity_ = 0, flagRows_ = 0;
     std::vector<float> hostMask_, hostLabels_;
+    struct LayoutOffsets {
+        size_t localMask = 0; // where the sliding-window masks start in mask_
+    } layout_;
 };
 
 } // namespace sqlstill

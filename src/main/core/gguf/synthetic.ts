@@ -8,6 +8,8 @@ import { writeGguf, type GgmlTypeName, type GgufTensor, type GgufValue } from '.
 
 export { byteLevelVocab, CHATML_TEMPLATE, type GgufVocab } from './vocab'
 
+export type SyntheticArchitecture = 'qwen2' | 'qwen3' | 'llama' | 'gemma3'
+
 export interface Qwen2Shape {
   name: string
   layers: number
@@ -21,11 +23,82 @@ export interface Qwen2Shape {
   tiedEmbeddings: boolean
 }
 
+/** A model's shape as its config.json gives it, for any architecture we write. */
+export interface ModelShape extends Qwen2Shape {
+  architecture: SyntheticArchitecture
+  /** Per-head size when it is not embd / heads (Qwen3, Gemma 3). */
+  headDim?: number
+  rmsEps?: number
+  /** Llama 3's RoPE scaling (rope_scaling type "llama3"): written as rope_freqs.weight, as llama.cpp's converter does. */
+  llama3Rope?: { factor: number; lowFreqFactor: number; highFreqFactor: number; originalContext: number }
+  /** Gemma 3: sliding window, the period of global layers, the local RoPE base, linear scaling of the global RoPE. */
+  slidingWindow?: number
+  slidingWindowPattern?: number
+  ropeFreqBaseLocal?: number
+  ropeScalingFactor?: number
+}
+
 /** Hyperparameters of the real models (from their config.json). */
 export const QWEN25_SHAPES = {
   '0.5b': { name: 'Qwen2.5-0.5B-Instruct (synthetic)', layers: 24, embd: 896, heads: 14, kvHeads: 2, ffn: 4864, vocab: 151936, contextLength: 32768, ropeFreqBase: 1_000_000, tiedEmbeddings: true },
   '1.5b': { name: 'Qwen2.5-1.5B-Instruct (synthetic)', layers: 28, embd: 1536, heads: 12, kvHeads: 2, ffn: 8960, vocab: 151936, contextLength: 32768, ropeFreqBase: 1_000_000, tiedEmbeddings: true },
 } satisfies Record<string, Qwen2Shape>
+
+/** The small students people pick, in their published shapes (config.json of each). */
+export const STUDENT_SHAPES = {
+  'qwen3-0.6b': { architecture: 'qwen3', name: 'Qwen3-0.6B (synthetic)', layers: 28, embd: 1024, heads: 16, kvHeads: 8, headDim: 128, ffn: 3072, vocab: 151936, contextLength: 40960, ropeFreqBase: 1_000_000, tiedEmbeddings: true, rmsEps: 1e-6 },
+  'llama3.2-1b': {
+    architecture: 'llama',
+    name: 'Llama-3.2-1B-Instruct (synthetic)',
+    layers: 16,
+    embd: 2048,
+    heads: 32,
+    kvHeads: 8,
+    ffn: 8192,
+    vocab: 128256,
+    contextLength: 131072,
+    ropeFreqBase: 500_000,
+    tiedEmbeddings: true,
+    rmsEps: 1e-5,
+    llama3Rope: { factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8192 },
+  },
+  'gemma3-1b': {
+    architecture: 'gemma3',
+    name: 'Gemma-3-1B-it (synthetic)',
+    layers: 26,
+    embd: 1152,
+    heads: 4,
+    kvHeads: 1,
+    headDim: 256,
+    ffn: 6912,
+    vocab: 262144,
+    contextLength: 32768,
+    ropeFreqBase: 1_000_000,
+    tiedEmbeddings: true,
+    rmsEps: 1e-6,
+    slidingWindow: 512,
+    slidingWindowPattern: 6,
+    ropeFreqBaseLocal: 10_000,
+  },
+} satisfies Record<string, ModelShape>
+
+/** Llama 3's RoPE frequency factors, exactly as llama.cpp's convert_hf_to_gguf.py computes rope_freqs.weight. */
+export function llama3RopeFactors(headDim: number, base: number, r: NonNullable<ModelShape['llama3Rope']>): Float32Array {
+  const lowWavelen = r.originalContext / r.lowFreqFactor
+  const highWavelen = r.originalContext / r.highFreqFactor
+  const out = new Float32Array(headDim / 2)
+  for (let i = 0; i < headDim / 2; i++) {
+    const freq = 1 / base ** ((2 * i) / headDim)
+    const wavelen = (2 * Math.PI) / freq
+    if (wavelen < highWavelen) out[i] = 1
+    else if (wavelen > lowWavelen) out[i] = r.factor
+    else {
+      const smooth = (r.originalContext / wavelen - r.lowFreqFactor) / (r.highFreqFactor - r.lowFreqFactor)
+      out[i] = 1 / ((1 - smooth) / r.factor + smooth)
+    }
+  }
+  return out
+}
 
 /** Fills F16 values uniformly-ish in ±[2^-7, 2^-4): small, finite, never NaN or Inf. */
 function fillRandomF16(chunk: Buffer): void {
@@ -58,21 +131,49 @@ export function writeSyntheticQwen2(
   vocab: GgufVocab = byteLevelVocab(shape.vocab),
   options: SyntheticOptions = {},
 ): number {
-  const headDim = shape.embd / shape.heads
+  return writeSyntheticModel(path, { ...shape, architecture: 'qwen2' }, weightType, vocab, options)
+}
+
+/** A random-weight GGUF of any architecture we train, with every tensor and key llama.cpp expects for it. */
+export function writeSyntheticModel(
+  path: string,
+  shape: ModelShape,
+  weightType: GgmlTypeName = 'F16',
+  vocab: GgufVocab = byteLevelVocab(shape.vocab),
+  options: SyntheticOptions = {},
+): number {
+  const arch = shape.architecture
+  const headDim = shape.headDim ?? shape.embd / shape.heads
+  const qDim = headDim * shape.heads
   const kvDim = headDim * shape.kvHeads
   if (vocab.tokens.length !== shape.vocab) throw new Error(`the vocabulary has ${vocab.tokens.length} tokens, the shape ${shape.vocab}`)
+  const k = (key: string) => `${arch}.${key}`
   const metadata: Record<string, GgufValue> = {
-    'general.architecture': { type: 'string', value: 'qwen2' },
+    'general.architecture': { type: 'string', value: arch },
     'general.name': { type: 'string', value: shape.name },
     'general.file_type': { type: 'u32', value: weightType === 'F32' ? 0 : 1 },
-    'qwen2.block_count': { type: 'u32', value: shape.layers },
-    'qwen2.context_length': { type: 'u32', value: shape.contextLength },
-    'qwen2.embedding_length': { type: 'u32', value: shape.embd },
-    'qwen2.feed_forward_length': { type: 'u32', value: shape.ffn },
-    'qwen2.attention.head_count': { type: 'u32', value: shape.heads },
-    'qwen2.attention.head_count_kv': { type: 'u32', value: shape.kvHeads },
-    'qwen2.rope.freq_base': { type: 'f32', value: shape.ropeFreqBase },
-    'qwen2.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-6 },
+    [k('block_count')]: { type: 'u32', value: shape.layers },
+    [k('context_length')]: { type: 'u32', value: shape.contextLength },
+    [k('embedding_length')]: { type: 'u32', value: shape.embd },
+    [k('feed_forward_length')]: { type: 'u32', value: shape.ffn },
+    [k('attention.head_count')]: { type: 'u32', value: shape.heads },
+    [k('attention.head_count_kv')]: { type: 'u32', value: shape.kvHeads },
+    [k('rope.freq_base')]: { type: 'f32', value: shape.ropeFreqBase },
+    [k('attention.layer_norm_rms_epsilon')]: { type: 'f32', value: shape.rmsEps ?? 1e-6 },
+    ...(shape.headDim !== undefined
+      ? { [k('attention.key_length')]: { type: 'u32', value: headDim }, [k('attention.value_length')]: { type: 'u32', value: headDim } }
+      : {}),
+    ...(arch === 'llama' ? { [k('rope.dimension_count')]: { type: 'u32', value: headDim }, [k('vocab_size')]: { type: 'u32', value: shape.vocab } } : {}),
+    ...(shape.slidingWindow
+      ? {
+          [k('attention.sliding_window')]: { type: 'u32', value: shape.slidingWindow },
+          [k('attention.sliding_window_pattern')]: { type: 'u32', value: shape.slidingWindowPattern ?? 6 },
+          [k('rope.freq_base_swa')]: { type: 'f32', value: shape.ropeFreqBaseLocal ?? 10_000 },
+        }
+      : {}),
+    ...(shape.ropeScalingFactor
+      ? { [k('rope.scaling.type')]: { type: 'string', value: 'linear' }, [k('rope.scaling.factor')]: { type: 'f32', value: shape.ropeScalingFactor } }
+      : {}),
     ...vocabMetadata(vocab),
   }
   const matrix = (name: string, cols: number, rows: number): GgufTensor => ({
@@ -88,22 +189,30 @@ export function writeSyntheticQwen2(
     fill: (c) => fillRandomF32(c, scale, center),
   })
   const tensors: GgufTensor[] = [matrix('token_embd.weight', shape.embd, shape.vocab)]
+  if (shape.llama3Rope) {
+    const factors = llama3RopeFactors(headDim, shape.ropeFreqBase, shape.llama3Rope)
+    tensors.push({ name: 'rope_freqs.weight', shape: [factors.length], type: 'F32', fill: (c) => new Float32Array(c.buffer, c.byteOffset, factors.length).set(factors) })
+  }
   for (let l = 0; l < shape.layers; l++) {
     const p = `blk.${l}`
+    tensors.push(vector(`${p}.attn_norm.weight`, shape.embd, 1, 0.1), matrix(`${p}.attn_q.weight`, shape.embd, qDim))
+    if (arch === 'qwen2') tensors.push(vector(`${p}.attn_q.bias`, qDim, 0, 0.02))
+    tensors.push(matrix(`${p}.attn_k.weight`, shape.embd, kvDim))
+    if (arch === 'qwen2') tensors.push(vector(`${p}.attn_k.bias`, kvDim, 0, 0.02))
+    tensors.push(matrix(`${p}.attn_v.weight`, shape.embd, kvDim))
+    if (arch === 'qwen2') tensors.push(vector(`${p}.attn_v.bias`, kvDim, 0, 0.02))
+    if (arch === 'qwen3' || arch === 'gemma3') {
+      tensors.push(vector(`${p}.attn_q_norm.weight`, headDim, 1, 0.1), vector(`${p}.attn_k_norm.weight`, headDim, 1, 0.1))
+    }
+    tensors.push(matrix(`${p}.attn_output.weight`, qDim, shape.embd))
+    if (arch === 'gemma3') tensors.push(vector(`${p}.post_attention_norm.weight`, shape.embd, 1, 0.1))
     tensors.push(
-      vector(`${p}.attn_norm.weight`, shape.embd, 1, 0.1),
-      matrix(`${p}.attn_q.weight`, shape.embd, shape.embd),
-      vector(`${p}.attn_q.bias`, shape.embd, 0, 0.02),
-      matrix(`${p}.attn_k.weight`, shape.embd, kvDim),
-      vector(`${p}.attn_k.bias`, kvDim, 0, 0.02),
-      matrix(`${p}.attn_v.weight`, shape.embd, kvDim),
-      vector(`${p}.attn_v.bias`, kvDim, 0, 0.02),
-      matrix(`${p}.attn_output.weight`, shape.embd, shape.embd),
       vector(`${p}.ffn_norm.weight`, shape.embd, 1, 0.1),
       matrix(`${p}.ffn_gate.weight`, shape.embd, shape.ffn),
       matrix(`${p}.ffn_up.weight`, shape.embd, shape.ffn),
       matrix(`${p}.ffn_down.weight`, shape.ffn, shape.embd),
     )
+    if (arch === 'gemma3') tensors.push(vector(`${p}.post_ffw_norm.weight`, shape.embd, 1, 0.1))
   }
   tensors.push(vector('output_norm.weight', shape.embd, options.outputNormMean ?? 1, 0.1))
   if (!shape.tiedEmbeddings) tensors.push(matrix('output.weight', shape.embd, shape.vocab))

@@ -7,13 +7,19 @@ import type { GgufValue } from './writer'
 export const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const
 
 export interface GgufVocab {
-  /** tokenizer.ggml.model: 'gpt2' for byte-level BPE. */
-  model: 'gpt2'
-  /** tokenizer.ggml.pre: the pre-tokenizer llama.cpp applies ('qwen2', 'llama-bpe', …). */
+  /** tokenizer.ggml.model: 'gpt2' for byte-level BPE, 'llama' for SentencePiece (scores, byte fallback). */
+  model: 'gpt2' | 'llama'
+  /** tokenizer.ggml.pre: the pre-tokenizer llama.cpp applies ('qwen2', 'llama-bpe', 'default', …). */
   pre: string
   tokens: string[]
   types: number[]
+  /** BPE merges ('gpt2'); empty for SentencePiece. */
   merges: string[]
+  /** SentencePiece piece scores ('llama'): llama.cpp merges the adjacent pair whose merged piece scores highest. */
+  scores?: number[]
+  unk?: number
+  /** SentencePiece: prepend a space to the text (false for Gemma). */
+  addSpacePrefix?: boolean
   bos: number | null
   eos: number
   /** End-of-turn token of a chat model, when it differs from eos. */
@@ -29,10 +35,13 @@ export function vocabMetadata(v: GgufVocab): Record<string, GgufValue> {
     'tokenizer.ggml.pre': { type: 'string', value: v.pre },
     'tokenizer.ggml.tokens': { type: 'string[]', value: v.tokens },
     'tokenizer.ggml.token_type': { type: 'i32[]', value: v.types },
-    'tokenizer.ggml.merges': { type: 'string[]', value: v.merges },
     'tokenizer.ggml.eos_token_id': { type: 'u32', value: v.eos },
     'tokenizer.ggml.add_bos_token': { type: 'bool', value: v.addBos },
   }
+  if (v.merges.length) meta['tokenizer.ggml.merges'] = { type: 'string[]', value: v.merges }
+  if (v.scores) meta['tokenizer.ggml.scores'] = { type: 'f32[]', value: v.scores }
+  if (v.unk !== undefined) meta['tokenizer.ggml.unknown_token_id'] = { type: 'u32', value: v.unk }
+  if (v.addSpacePrefix !== undefined) meta['tokenizer.ggml.add_space_prefix'] = { type: 'bool', value: v.addSpacePrefix }
   if (v.bos !== null) meta['tokenizer.ggml.bos_token_id'] = { type: 'u32', value: v.bos }
   if (v.pad !== null) meta['tokenizer.ggml.padding_token_id'] = { type: 'u32', value: v.pad }
   if (v.eot !== undefined) meta['tokenizer.ggml.eot_token_id'] = { type: 'u32', value: v.eot }
@@ -98,6 +107,66 @@ export function vocabFromTokenizerJson(json: HfTokenizerJson, o: HfVocabOptions)
     ...(o.eot ? { eot: idOf(o.eot)! } : {}),
     pad: idOf(o.pad),
     addBos: o.addBos,
+    ...(o.chatTemplate ? { chatTemplate: o.chatTemplate } : {}),
+  }
+}
+
+export interface SentencePieceOptions {
+  size: number
+  bos: string
+  eos: string
+  eot?: string
+  pad: string | null
+  unk: string
+  addBos: boolean
+  chatTemplate?: string
+}
+
+/**
+ * A SentencePiece BPE vocabulary (Gemma's) from its Hugging Face tokenizer.json: llama.cpp's SentencePiece tokenizer
+ * merges the adjacent pair whose merged piece has the highest score, so each piece scores minus the rank of the first
+ * merge that makes it (the order SentencePiece's own scores give the merges), pieces no merge makes score lowest,
+ * <0xNN> pieces are byte fallback, and added tokens are control (special) or user-defined.
+ */
+export function vocabFromSentencePieceJson(json: HfTokenizerJson, o: SentencePieceOptions): GgufVocab {
+  if (json.model.type !== 'BPE') throw new Error(`expected a BPE model converted from SentencePiece (got ${json.model.type})`)
+  const tokens: (string | undefined)[] = new Array(o.size)
+  for (const [piece, id] of Object.entries(json.model.vocab)) if (id < o.size) tokens[id] = piece
+  for (let i = 0; i < o.size; i++) tokens[i] ??= `[PAD${i}]`
+  const ids = tokens as string[]
+  const idOf = new Map<string, number>()
+  ids.forEach((t, i) => idOf.set(t, i))
+  const scores = new Array<number>(o.size).fill(-1e9)
+  json.model.merges.forEach((m, rank) => {
+    const merged = typeof m === 'string' ? m.replace(' ', '') : m[0] + m[1]
+    const id = idOf.get(merged)
+    if (id !== undefined && scores[id] === -1e9) scores[id] = -rank
+  })
+  const types = ids.map((t) => (/^<0x[0-9A-F]{2}>$/.test(t) ? TOKEN_TYPE.byte : TOKEN_TYPE.normal))
+  for (const t of json.added_tokens) {
+    if (t.id >= o.size || /^<0x[0-9A-F]{2}>$/.test(t.content)) continue
+    types[t.id] = t.special ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined
+  }
+  const need = (piece: string) => {
+    const id = idOf.get(piece)
+    if (id === undefined) throw new Error(`token ${piece} is not in the vocabulary`)
+    return id
+  }
+  types[need(o.unk)] = TOKEN_TYPE.unknown
+  return {
+    model: 'llama',
+    pre: 'default',
+    tokens: ids,
+    types,
+    merges: [],
+    scores,
+    bos: need(o.bos),
+    eos: need(o.eos),
+    ...(o.eot ? { eot: need(o.eot) } : {}),
+    pad: o.pad ? need(o.pad) : null,
+    unk: need(o.unk),
+    addBos: o.addBos,
+    addSpacePrefix: false,
     ...(o.chatTemplate ? { chatTemplate: o.chatTemplate } : {}),
   }
 }

@@ -1,0 +1,147 @@
+// The architectures people pick besides Qwen2.5: qwen3 (per-head q/k norms), llama with Llama 3's RoPE frequency
+// factors, gemma3 (scaled embeddings, GELU-gated FFN, post-norms, sliding-window layers with their own RoPE base).
+// Each, on a tiny random model written with every tensor and key llama.cpp expects: logits equal node-llama-cpp's
+// (F32 tight, Q8_0 within quantization), LoRA gradients equal finite differences, and it learns: 30 prompt → SQL pairs
+// overfit to ≥ 90% exact greedy completions through node-llama-cpp with our adapter, and the fused export greedy-decodes
+// like base + adapter.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { fuseAndQuantize } from '../../src/main/core/export/fuse'
+import { STUDENT_SHAPES, writeSyntheticModel, type ModelShape } from '../../src/main/core/gguf/synthetic'
+import { forwardLogits, LORA_TARGETS, modelHparams, quantizeModel } from '../../src/main/core/train/native'
+import { createTrainer } from '../../src/main/core/train/trainer'
+import { sharedDir, tempDir } from '../helpers/paths'
+import { ensureNativeBuilt, llamaReference, maxAbsDiff } from './helpers/native'
+
+beforeAll(() => ensureNativeBuilt())
+
+// untied, so the LoRA may adapt the head too: a random model's head cannot single out the SQL's tokens otherwise
+const SMALL = { layers: 2, embd: 64, heads: 4, kvHeads: 2, headDim: 32, ffn: 128, vocab: 1024, tiedEmbeddings: false }
+const TINY: Record<string, ModelShape> = {
+  qwen3: { ...STUDENT_SHAPES['qwen3-0.6b'], ...SMALL, name: 'tiny qwen3' },
+  // originalContext 64: the factors differ from 1 over the dimensions a 20-token sequence turns through
+  llama3: { ...STUDENT_SHAPES['llama3.2-1b'], ...SMALL, headDim: undefined, name: 'tiny llama 3', llama3Rope: { factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 64 } },
+  // a 6-token window every layer but each second: sequences longer than that exercise it
+  gemma3: { ...STUDENT_SHAPES['gemma3-1b'], ...SMALL, layers: 4, kvHeads: 1, name: 'tiny gemma 3', slidingWindow: 6, slidingWindowPattern: 2 },
+}
+const EPOCHS = Number(process.env.ARCH_EPOCHS ?? 100)
+const SEQUENCE = [5, 300, 400, 500, 600, 700, 10, 20, 999, 3, 44, 55, 66, 77, 88, 99, 111, 222, 333, 444]
+
+/** Forty short Spider pairs whose SQL the byte-level vocabulary spells without trouble. */
+function spiderPairs(n: number): { question: string; sql: string }[] {
+  const train = JSON.parse(readFileSync(join(sharedDir, 'data', 'spider', 'train_spider.json'), 'utf8')) as { question: string; query: string }[]
+  const seen = new Set<string>()
+  const out: { question: string; sql: string }[] = []
+  for (const item of train) {
+    const sql = item.query.replace(/\s+/g, ' ').trim()
+    if (sql.length > 40 || item.question.length > 60 || seen.has(sql)) continue
+    seen.add(sql)
+    out.push({ question: item.question, sql })
+    if (out.length === n) break
+  }
+  return out
+}
+
+describe.each(Object.entries(TINY))('architecture %s', (name, shape) => {
+  const dir = tempDir(`sqlstill-arch-${name}-`)
+  const model = join(dir, `${name}.gguf`)
+  beforeAll(() => {
+    // a final norm of a trained model's size, so the random model can become confident (see SyntheticOptions)
+    writeSyntheticModel(model, shape, 'F32', undefined, { outputNormMean: 6 })
+  })
+
+  it('reads its hyperparameters as llama.cpp does', () => {
+    const hp = modelHparams(model)
+    expect(hp).toMatchObject({ architecture: shape.architecture, nLayer: shape.layers, nHead: shape.heads, nHeadKv: shape.kvHeads })
+    expect(hp.headDim).toBe(shape.headDim ?? shape.embd / shape.heads)
+    expect(hp.ropeMode).toBe(shape.architecture === 'llama' ? 'normal' : 'neox')
+  })
+
+  it('gives node-llama-cpp\'s logits (F32, and Q8_0 within quantization)', () => {
+    const reference = llamaReference({ modelPath: model, sequences: [SEQUENCE] })
+    const f32 = maxAbsDiff(reference.logits[0]!, forwardLogits(model, SEQUENCE, 1))
+    const q8 = join(dir, `${name}-q8_0.gguf`)
+    quantizeModel(model, q8, 'Q8_0', 1)
+    const q8Diff = maxAbsDiff(llamaReference({ modelPath: q8, sequences: [SEQUENCE] }).logits[0]!, forwardLogits(q8, SEQUENCE, 1))
+    console.log(`[${name}] max |Δlogit| F32 ${f32.toExponential(2)}, Q8_0 ${q8Diff.toExponential(2)}`)
+    // gemma3: llama.cpp's CPU GELU reads a table of F16 values, ours computes it
+    expect(f32).toBeLessThan(shape.architecture === 'gemma3' ? 2e-3 : 1e-4)
+    expect(q8Diff).toBeLessThan(shape.architecture === 'gemma3' ? 1e-1 : 2e-2) // gemma3 scales its embeddings by √n_embd
+  })
+
+  it('computes LoRA gradients that match finite differences', () => {
+    const t = createTrainer({ modelPath: model, rank: 4, alpha: 8, targets: LORA_TARGETS, lr: 1e-3, threads: 1, maxLength: 64, seed: 2 })
+    try {
+      for (const n of t.info().tensorNames) {
+        if (!n.endsWith('lora_b')) continue
+        const v = t.getTensor(n)
+        for (let i = 0; i < v.length; i++) v[i] = Math.sin(i * 1.7 + n.length) * 0.1
+        t.setTensor(n, v)
+      }
+      const batch = [{ tokens: SEQUENCE, completionStart: 12 }]
+      const { grads } = t.computeGradients(batch)
+      for (const n of ['blk.0.attn_k.weight.lora_a', 'blk.1.ffn_up.weight.lora_b', `blk.${shape.layers - 1}.attn_q.weight.lora_a`]) {
+        const g = grads[n]!
+        let idx = 0
+        for (let i = 1; i < g.length; i++) if (Math.abs(g[i]!) > Math.abs(g[idx]!)) idx = i
+        const values = t.getTensor(n)
+        const h = 1e-2
+        const orig = values[idx]!
+        values[idx] = orig + h
+        t.setTensor(n, values)
+        const plus = t.evalLoss(batch).loss
+        values[idx] = orig - h
+        t.setTensor(n, values)
+        const minus = t.evalLoss(batch).loss
+        values[idx] = orig
+        t.setTensor(n, values)
+        const fd = (plus - minus) / (2 * h)
+        const rel = Math.abs(fd - g[idx]!) / Math.max(Math.abs(fd), 1e-6)
+        console.log(`[${name}] ${n}[${idx}] analytic ${g[idx]!.toExponential(4)} numeric ${fd.toExponential(4)} rel ${rel.toExponential(1)}`)
+        expect(Math.abs(g[idx]!)).toBeGreaterThan(1e-4)
+        expect(rel).toBeLessThan(1e-2)
+      }
+    } finally {
+      t.dispose()
+    }
+  })
+
+  it('overfits 30 prompt → SQL pairs to ≥ 90% exact greedy completions through node-llama-cpp, and so does its fused export', { timeout: 600_000 }, async () => {
+    const pairs = spiderPairs(30)
+    const texts = pairs.flatMap((p) => [`-- Question: ${p.question}\n-- SQL:\n`, `${p.sql};`])
+    const tokenized = llamaReference({ modelPath: model, sequences: [], tokenize: texts }).tokens!
+    const examples = pairs.map((_, i) => {
+      const prompt = tokenized[2 * i]!
+      const completion = tokenized[2 * i + 1]!.filter((t, j) => j > 0 || t !== prompt[0]) // no second BOS
+      return { tokens: [...prompt, ...completion], completionStart: prompt.length, prompt, completion }
+    })
+    const trainer = createTrainer({ modelPath: model, rank: 16, alpha: 32, targets: [...LORA_TARGETS, 'output'], lr: 1e-2, seed: 4, threads: 1, maxLength: 128 })
+    const adapter = join(dir, `${name}.lora.gguf`)
+    try {
+      const first = trainer.evalLoss(examples).loss
+      for (let epoch = 0; epoch < EPOCHS; epoch++) {
+        trainer.setLearningRate(epoch < EPOCHS * 0.6 ? 1e-2 : 2e-3)
+        for (let b = 0; b < examples.length; b += 10) trainer.trainStep(examples.slice(b, b + 10))
+      }
+      console.log(`[${name}] overfit loss ${first.toFixed(3)} -> ${trainer.evalLoss(examples).loss.toFixed(4)}`)
+      trainer.saveAdapter(adapter)
+    } finally {
+      trainer.dispose()
+    }
+    const maxTokens = Math.max(...examples.map((e) => e.completion.length))
+    const greedy = (modelPath: string, lora?: string) =>
+      llamaReference({ modelPath, sequences: [], ...(lora ? { lora: { filePath: lora } } : {}), greedy: { prompts: examples.map((e) => e.prompt), maxTokens } }).greedy!
+    const exact = (outs: number[][]) => examples.filter((e, i) => JSON.stringify(outs[i]!.slice(0, e.completion.length)) === JSON.stringify(e.completion)).length
+    const withAdapter = greedy(model, adapter)
+    console.log(`[${name}] ${exact(withAdapter)}/30 exact greedy completions through node-llama-cpp with the adapter`)
+    expect(exact(withAdapter)).toBeGreaterThanOrEqual(27)
+
+    const fused = join(dir, `${name}-fused.gguf`)
+    await fuseAndQuantize({ base: model, adapter, type: 'F32', out: fused })
+    const fusedOut = greedy(fused)
+    const same = fusedOut.filter((g, i) => JSON.stringify(g) === JSON.stringify(withAdapter[i])).length
+    console.log(`[${name}] fused F32 export: ${same}/30 greedy outputs equal base + adapter`)
+    expect(same).toBeGreaterThanOrEqual(29)
+  })
+})
