@@ -332,11 +332,14 @@ void Runner::backwardBlocks(const PackedSequence & seq, const LoraWeights * lora
     }
 }
 
-std::vector<int32_t> Runner::argmaxRows(const PackedSequence & seq, const LoraWeights * lora) {
+// The head at the sequence's rows, in chunks of headChunk() rows (the full-vocabulary logits of every row at once
+// would not fit): `head` builds what each chunk yields from its logits, `width` values per row of type Value.
+template <typename Value, typename Head>
+std::vector<Value> Runner::headRows(const PackedSequence & seq, const LoraWeights * lora, int64_t width, Head head) {
     const int T = seq.length();
     const Hparams & hp = model_->hp();
     forward(seq, lora, false);
-    std::vector<int32_t> out(seq.rows.size());
+    std::vector<Value> out(seq.rows.size() * width);
     const size_t chunk = headChunk();
     std::vector<int32_t> at;
     for (size_t begin = 0; begin < seq.rows.size(); begin += chunk) {
@@ -348,41 +351,22 @@ std::vector<int32_t> Runner::argmaxRows(const PackedSequence & seq, const LoraWe
         ggml_tensor * hidden = preset(ctx.get(), blockInput_[hp.nLayer], T);
         ggml_tensor * rows = ggml_new_tensor_1d(ctx.get(), GGML_TYPE_I32, n);
         ggml_set_input(rows);
-        ggml_tensor * best = ggml_argmax(ctx.get(), buildHead(ctx.get(), *model_, lora, ggml_get_rows(ctx.get(), hidden, rows)));
-        ggml_set_output(best);
+        ggml_tensor * result = head(ctx.get(), buildHead(ctx.get(), *model_, lora, ggml_get_rows(ctx.get(), hidden, rows)));
+        ggml_set_output(result);
         ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), kHeadGraphSize, false);
-        ggml_build_forward_expand(gf, best);
+        ggml_build_forward_expand(gf, result);
         device_->compute(gf, [&] { ggml_backend_tensor_set(rows, at.data(), 0, sizeof(int32_t) * n); }, true);
-        ggml_backend_tensor_get(best, out.data() + begin, 0, sizeof(int32_t) * n);
+        ggml_backend_tensor_get(result, out.data() + begin * width, 0, sizeof(Value) * width * n);
     }
     return out;
 }
 
+std::vector<int32_t> Runner::argmaxRows(const PackedSequence & seq, const LoraWeights * lora) {
+    return headRows<int32_t>(seq, lora, 1, [](ggml_context * ctx, ggml_tensor * logits) { return ggml_argmax(ctx, logits); });
+}
+
 std::vector<float> Runner::logits(const PackedSequence & seq, const LoraWeights * lora) {
-    const int T = seq.length();
-    const Hparams & hp = model_->hp();
-    const int64_t V = hp.nVocab;
-    forward(seq, lora, false);
-    std::vector<float> out(seq.rows.size() * V);
-    const size_t chunk = headChunk();
-    std::vector<int32_t> at;
-    for (size_t begin = 0; begin < seq.rows.size(); begin += chunk) {
-        const size_t end = std::min(seq.rows.size(), begin + chunk);
-        const int64_t n = static_cast<int64_t>(end - begin);
-        at.clear();
-        for (size_t i = begin; i < end; i++) at.push_back(seq.rows[i].at);
-        ggml_context_ptr ctx = graphContext(kHeadGraphSize, false);
-        ggml_tensor * hidden = preset(ctx.get(), blockInput_[hp.nLayer], T);
-        ggml_tensor * rows = ggml_new_tensor_1d(ctx.get(), GGML_TYPE_I32, n);
-        ggml_set_input(rows);
-        ggml_tensor * logits = buildHead(ctx.get(), *model_, lora, ggml_get_rows(ctx.get(), hidden, rows));
-        ggml_set_output(logits);
-        ggml_cgraph * gf = ggml_new_graph_custom(ctx.get(), kHeadGraphSize, false);
-        ggml_build_forward_expand(gf, logits);
-        device_->compute(gf, [&] { ggml_backend_tensor_set(rows, at.data(), 0, sizeof(int32_t) * n); }, true);
-        ggml_backend_tensor_get(logits, out.data() + begin * V, 0, sizeof(float) * V * n);
-    }
-    return out;
+    return headRows<float>(seq, lora, model_->hp().nVocab, [](ggml_context *, ggml_tensor * logits) { return logits; });
 }
 
 std::vector<float> forwardLogits(const std::string & modelPath, const std::vector<int32_t> & tokens, int nThreads) {

@@ -49,6 +49,8 @@ private:
     // trainer was asked for plain autodiff (transposedBackward off: the reference the rewrite is tested against).
     ggml_cgraph * backwardRewrite(ggml_context * ctx, ggml_cgraph * graph, size_t graphSize) const;
     size_t headChunk() const;
+    template <typename Value, typename Head>
+    std::vector<Value> headRows(const PackedSequence & seq, const LoraWeights * lora, int64_t width, Head head);
 
     std::unique_ptr<Device> device_;
     std::unique_ptr<Model> model_;

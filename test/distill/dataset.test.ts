@@ -7,9 +7,9 @@ import { listExamples, readSplit, updateExample } from '../../src/main/core/dist
 import { readManifest, resumeCustomization, runCustomization, type Trainer, type TrainerInput } from '../../src/main/core/distill/pipeline'
 import { SqlstillError } from '../../src/shared/errors'
 import { spiderDb, tempDir } from '../helpers/paths'
+import { noStudentProfile, promptText } from '../helpers/student'
 
 /** Test double for the student's tokenizer: none is loaded, so prompts are not fitted to a context (as for `ask` with a generator that has no tokenizer). */
-const noStudentProfile = async () => ({ close: async () => undefined })
 
 
 let dir: string
@@ -91,7 +91,7 @@ describe('customization dataset', () => {
     const kept = readSplit(dir, 'train').filter((e) => !e.excluded)
     expect(latest.examples).toHaveLength(kept.length)
     expect(latest.examples.some((e) => e.completion === `${victim.sql};`)).toBe(false)
-    expect(latest.examples.some((e) => e.prompt.includes('-- Question: How many pets are recorded?'))).toBe(true)
+    expect(latest.examples.some((e) => promptText(e).includes('-- Question: How many pets are recorded?'))).toBe(true)
     expect(readManifest(dir).stages.train.status).toBe('done')
   })
 })

@@ -7,9 +7,9 @@ import { readSplit } from '../../src/main/core/distill/dataset'
 import { readManifest, runCustomization, type Trainer, type TrainerInput } from '../../src/main/core/distill/pipeline'
 import type { Teacher, TeacherJudgeRequest, TeacherQuestionRequest, TeacherSqlRequest, TeacherVerdict } from '../../src/main/core/teacher/types'
 import { spiderDb, tempDir } from '../helpers/paths'
+import { noStudentProfile } from '../helpers/student'
 
 /** Test double for the student's tokenizer: none is loaded, so prompts are not fitted to a context (as for `ask` with a generator that has no tokenizer). */
-const noStudentProfile = async () => ({ close: async () => undefined })
 
 
 const WRONG_SAMPLE = 'SELECT 12345'

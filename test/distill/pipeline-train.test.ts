@@ -12,6 +12,7 @@ import { jobTrainer, readManifest, runCustomization, type TrainerInput } from '.
 import { ModelEngine } from '../../src/main/core/llm'
 import { ensureNativeBuilt } from '../native/helpers/native'
 import { modelsDir, spiderDb, tempDir } from '../helpers/paths'
+import { promptText } from '../helpers/student'
 
 ensureNativeBuilt()
 
@@ -76,7 +77,7 @@ describe('customization with the real trainer and student', () => {
           },
         }
         await ask({ generator: recorder, db, question: train[i].question, repair: false })
-        expect(trained[0].examples[i].prompt).toBe(sent)
+        expect(promptText(trained[0].examples[i])).toBe(sent)
       }
     } finally {
       await db.close()

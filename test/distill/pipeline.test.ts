@@ -19,16 +19,19 @@ import {
   type CustomizeOptions,
   type CustomizeProgress,
   type PredictorFactory,
+  trainingPairs,
+  type CustomizeSettings,
   type StageName,
   type Trainer,
   type TrainerInput,
 } from '../../src/main/core/distill/pipeline'
+import type { PromptForm } from '../../src/shared/models'
 import type { Schema } from '../../src/shared/schema'
 import { SqlstillError } from '../../src/shared/errors'
 import { spiderDb, tempDir } from '../helpers/paths'
+import { noStudentProfile, promptText } from '../helpers/student'
 
 /** Test double for the student's tokenizer: none is loaded, so prompts are not fitted to a context (as for `ask` with a generator that has no tokenizer). */
-const noStudentProfile = async () => ({ close: async () => undefined })
 
 
 const DB = spiderDb('concert_singer')
@@ -105,20 +108,20 @@ afterAll(async () => {
   await handle?.close()
 })
 
-/** What `ask` really sends a completion-form student for this question (a generator that records and stops). */
-async function askPrompt(question: string, rules: string): Promise<string> {
+/** What `ask` really sends a student of this form for this question (a generator that records and stops). */
+async function askPrompt(question: string, rules: string, promptForm: PromptForm = 'completion'): Promise<unknown> {
   let sent: unknown
   const generator: SqlGenerator = {
     modelId: 'recorder',
     adapterId: null,
-    promptForm: 'completion',
+    promptForm,
     async generate(prompt) {
       sent = prompt
       return { text: 'SELECT 1', stopReason: 'stop' as const, promptTokens: 1, reusedPromptTokens: 0, generatedTokens: 1, timeToFirstTokenMs: 1, totalMs: 1, tokensPerSecond: 1 }
     },
   }
   await ask({ generator, db: handle, question, rules, repair: false })
-  return sent as string
+  return sent
 }
 
 function datasetText(outDir: string): string {
@@ -209,12 +212,12 @@ describe('customization pipeline with the synthesizer as teacher', () => {
     expect(config.examples).toHaveLength(train.length)
     expect(config.evalExamples).toHaveLength(readSplit(uninterrupted.dir, 'eval').length)
     for (const i of [0, 1, train.length - 1]) {
-      expect(config.examples[i].prompt).toBe(await askPrompt(train[i].question, RULES))
+      expect(promptText(config.examples[i])).toBe(await askPrompt(train[i].question, RULES))
       expect(config.examples[i].completion).toBe(`${train[i].sql};`)
     }
-    expect(config.examples[0].prompt.endsWith('-- SQL:\n')).toBe(true)
+    expect(promptText(config.examples[0]).endsWith('-- SQL:\n')).toBe(true)
     expect(config).toMatchObject({ kid: { alpha: 0.25 }, epochs: 2, rank: 4, seed: 7 })
-    expect(config.examples[0].prompt).toContain('-- Business rules:')
+    expect(promptText(config.examples[0])).toContain('-- Business rules:')
   })
 
   it('writes Struct-SQL plan targets only behind the experiment flag', () => {
@@ -226,6 +229,18 @@ describe('customization pipeline with the synthesizer as teacher', () => {
     expect(completion).toBe('-- plan: FROM pets | WHERE age > 2 | SELECT name\nSELECT name FROM pets WHERE age > 2;')
     expect(completion.indexOf(';')).toBe(completion.length - 1)
     expect(extractSql(completion)).toBe('SELECT name FROM pets WHERE age > 2')
+  })
+
+  it('trains a chat-template student on the chat messages ask sends it, the reply a ```sql block', async () => {
+    const train = readSplit(uninterrupted.dir, 'train').filter((e) => !e.excluded).slice(0, 3)
+    const settings = { rules: RULES, train: { planTargets: false } } as CustomizeSettings
+    const pairs = await trainingPairs(train, handle, schema, settings, { promptForm: 'chat' })
+    for (const [i, pair] of pairs.entries()) {
+      expect({ messages: 'messages' in pair ? pair.messages : null }).toEqual(await askPrompt(train[i]!.question, RULES, 'chat'))
+      expect(pair.completion).toBe(`\`\`\`sql\n${train[i]!.sql.replace(/;+\s*$/, '')};\n\`\`\``)
+      // ask() reads back exactly the trained SQL from such a reply
+      expect(extractSql(pair.completion)).toBe(train[i]!.sql.replace(/;+\s*$/, ''))
+    }
   })
 
   it('evaluates base vs customized, reports the user-items figure and decides to activate', () => {

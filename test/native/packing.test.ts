@@ -6,19 +6,9 @@ import { writeSyntheticQwen2 } from '../../src/main/core/gguf/synthetic'
 import { ALL_LORA_TARGETS } from '../../src/main/core/train/native'
 import { createTrainer, type LoraTrainer, type TrainerOptions } from '../../src/main/core/train/trainer'
 import { tempDir } from '../helpers/paths'
-import { ensureNativeBuilt, storiesF32 } from './helpers/native'
+import { ensureNativeBuilt, seededValues, storiesF32 } from './helpers/native'
 
 beforeAll(() => ensureNativeBuilt())
-
-function seededValues(n: number, seed: number, scale: number): Float32Array {
-  let s = seed
-  const out = new Float32Array(n)
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0
-    out[i] = (s / 2 ** 32 - 0.5) * scale
-  }
-  return out
-}
 
 /** B != 0 everywhere (else dL/dA is exactly zero and half the check is vacuous), the same in every trainer. */
 function randomizeB(t: LoraTrainer): void {

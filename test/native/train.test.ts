@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { SqlstillError } from '../../src/shared/errors'
 import { forwardLogits, LORA_TARGETS } from '../../src/main/core/train/native'
 import { createTrainer, type TrainerOptions } from '../../src/main/core/train/trainer'
-import { argmaxRow, ensureNativeBuilt, storiesF32, storiesQ8, tinyRandomLlama } from './helpers/native'
+import { argmaxRow, ensureNativeBuilt, seededValues, storiesF32, storiesQ8, tinyRandomLlama } from './helpers/native'
 
 beforeAll(() => ensureNativeBuilt())
 
@@ -16,16 +16,6 @@ const VOCAB = 512
 // fail for reasons unrelated to training
 const PROMPT = [1, 403, 407, 261, 378, 300, 429, 267, 305, 433]
 const COMPLETION = [289, 302, 470, 261, 338, 351, 411, 290]
-
-function seededValues(n: number, seed: number, scale: number): Float32Array {
-  let s = seed
-  const out = new Float32Array(n)
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0
-    out[i] = (s / 2 ** 32 - 0.5) * scale
-  }
-  return out
-}
 
 describe('native LoRA trainer', () => {
   it('starts as an exact no-op (B = 0) and reports its parameters', () => {

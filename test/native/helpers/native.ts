@@ -66,3 +66,14 @@ export function argmaxRow(logits: Float32Array, row: number, vocab: number): num
   for (let v = 1; v < vocab; v++) if (logits[row * vocab + v]! > logits[row * vocab + best]!) best = v
   return best
 }
+
+/** Reproducible values in [-scale/2, scale/2): LoRA B matrices set to the same non-zero values in every trainer compared. */
+export function seededValues(n: number, seed: number, scale: number): Float32Array {
+  let s = seed
+  const out = new Float32Array(n)
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0
+    out[i] = (s / 2 ** 32 - 0.5) * scale
+  }
+  return out
+}

@@ -6,7 +6,9 @@
 //   customization (1,000 pairs, default epochs and evaluation) from both;
 // - peak RSS at ~1,024-token packed sequences (goal ≤ 3 GB) and at the default;
 // - throughput with another process keeping one core busy, as a ratio to the quiet run: with the thread governor
-//   (the default) and with a fixed thread count (what ggml's spinning threads do without it).
+//   (the default) and with a fixed thread count (what ggml's spinning threads do without it);
+// - without --quick, the same packed training for the 0.6B/1B-class student of each other architecture (Qwen3-0.6B,
+//   Llama-3.2-1B, Gemma-3-1B: published shapes, real tokenizers, their own pipeline prompts in their chat form).
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -17,7 +19,8 @@ import { BACKEND_FALLBACKS_FROM_SOURCE } from '../../core/train/backendOps'
 import { parseTrainConfig } from '../../core/train/config'
 import type { BenchWorkerResult } from '../../core/train/benchWorker'
 import type { BenchFigure, SectionResult } from '../report'
-import { syntheticModel } from '../syntheticModels'
+import { STUDENT_SHAPES } from '../../core/gguf/synthetic'
+import { syntheticModel, syntheticStudent, type StudentShapeKey } from '../syntheticModels'
 import { pipelineTrainingInput } from '../trainingData'
 
 const worker = fileURLToPath(new URL('../../core/train/benchWorker.ts', import.meta.url))
@@ -102,7 +105,7 @@ export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
     const evalPairs = Math.round(pairs * 0.1)
     const steps = Math.ceil(pairs / defaults.batchSize) * defaults.epochs
     const evals = (defaults.evalEvery > 0 ? Math.floor((steps - 1) / defaults.evalEvery) : 0) + 1
-    const projectMinutes = (exPerSecond: number) => ((pairs * defaults.epochs) / exPerSecond + (evals * evalPairs) / evalRate) / 60
+    const projectMinutes = (exPerSecond: number, evalPerSecond = evalRate) => ((pairs * defaults.epochs) / exPerSecond + (evals * evalPairs) / evalPerSecond) / 60
     const tag = `0.5b ${model.quantization}, real tokenizer, ${db.name}`
     const figures: BenchFigure[] = [
       { name: `[${tag}] tokens per example`, value: packed.tokensPerExample, unit: 'tok', note: 'prompt + completion' },
@@ -136,6 +139,29 @@ export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
       },
     ]
     if (packedRun.exportSeconds !== undefined) figures.push({ name: '[0.5b] export: fuse + quantize to Q4_K_M', value: packedRun.exportSeconds, unit: 's' })
+
+    const architectures: Record<string, BenchWorkerResult> = {}
+    if (!quick) {
+      for (const key of Object.keys(STUDENT_SHAPES) as StudentShapeKey[]) {
+        const student = await syntheticStudent(key, log)
+        log(`${student.shape.name}: its pipeline prompts, packed training…`)
+        const studentInput = await pipelineTrainingInput(student.path, db.path, 2 * defaults.batchSize)
+        const studentData = join(dir, `${key}.json`)
+        writeFileSync(studentData, JSON.stringify({ examples: studentInput.examples }))
+        const run = runWorker(['--model', student.path, '--data', studentData, '--batch', batch, '--pack', pack, '--steps', '2'])
+        architectures[key] = run
+        const r = rates(run)
+        const t = `${key} ${student.quantization}, real tokenizer, chat form`
+        figures.push(
+          { name: `[${t}] tokens per example`, value: r.tokensPerExample, unit: 'tok' },
+          { name: `[${t}] positions computed per example, packed`, value: r.computedPerExample, unit: 'tok' },
+          { name: `[${t}] examples/s, packed`, value: r.examplesPerSecond, unit: 'ex/s' },
+          { name: `[${t}] examples/s ÷ qwen2.5-0.5b's`, value: r.examplesPerSecond / packed.examplesPerSecond, unit: '×' },
+          { name: `[${t}] default customization projected, packed`, value: projectMinutes(r.examplesPerSecond, evalRate * (r.examplesPerSecond / packed.examplesPerSecond)), unit: 'min', note: "evaluation at the 0.5b's rate × the training ratio" },
+          { name: `[${t}] peak RSS, default packing`, value: run.peakRssBytes / 2 ** 20, unit: 'MiB' },
+        )
+      }
+    }
     return {
       section: 'training',
       figures,
@@ -148,7 +174,7 @@ export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
         backend,
         // per backend, the training-graph ops that run on the CPU: measured for this run's device, from the source for the others
         fallbackOps: { measured: packedRun.fallbackOps, fromSource: BACKEND_FALLBACKS_FROM_SOURCE },
-        runs: { packed: packedRun, alone: aloneRun, small, loadedAuto, quietSmall, loadedFixed, evalExamplesPerSecond: evalRate },
+        runs: { packed: packedRun, alone: aloneRun, small, loadedAuto, quietSmall, loadedFixed, evalExamplesPerSecond: evalRate, architectures },
       },
     }
   } finally {

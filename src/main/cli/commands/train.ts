@@ -52,8 +52,8 @@ export function register(program: Command): void {
   program
     .command('train')
     .description('LoRA-fine-tune a local GGUF model on prompt/completion pairs (writes DIR/adapter.gguf)')
-    .option('--base <model>', 'base model (.gguf, llama or qwen2)')
-    .option('--data <file>', 'training pairs, JSONL: {"prompt","completion"} or {"question","sql"} per line')
+    .option('--base <model>', 'base model (.gguf: llama (Llama 2/3), qwen2, qwen3 or gemma3)')
+    .option('--data <file>', 'training pairs, JSONL: {"prompt","completion"}, {"messages","completion"} (chat form) or {"question","sql"} per line')
     .option('--eval-data <file>', 'held-out pairs for eval loss and early stopping (same format)')
     .requiredOption('--out <dir>', 'output directory (adapter.gguf, metrics.jsonl, checkpoint/)')
     .option('--rank <n>', 'LoRA rank', parsePositiveInt)

@@ -2,7 +2,6 @@
 // not depend on the weights' values, so these stand in for Qwen2.5 in benchmarks where no real weights
 // can be downloaded. They carry the vocabulary they are given: the real model's (from its tokenizer.json, so
 // every prompt has the length the real student sees), or a made-up one for tiny test models.
-import { randomFillSync } from 'node:crypto'
 import { byteLevelVocab, vocabMetadata, type GgufVocab } from './vocab'
 import { writeGguf, type GgmlTypeName, type GgufTensor, type GgufValue } from './writer'
 
@@ -100,19 +99,32 @@ export function llama3RopeFactors(headDim: number, base: number, r: NonNullable<
   return out
 }
 
+/**
+ * mulberry32: a seeded 32-bit generator. Synthetic weights must be the same on every run and machine — with
+ * Math.random a learning test passed or failed by the luck of the draw.
+ */
+function seededUint32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = Math.imul(a ^ (a >>> 15), a | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return (t ^ (t >>> 14)) >>> 0
+  }
+}
+
 /** Fills F16 values uniformly-ish in ±[2^-7, 2^-4): small, finite, never NaN or Inf. */
-function fillRandomF16(chunk: Buffer): void {
-  randomFillSync(chunk)
+function fillRandomF16(chunk: Buffer, next: () => number): void {
   const h = new Uint16Array(chunk.buffer, chunk.byteOffset, chunk.length >> 1)
   for (let i = 0; i < h.length; i++) {
-    const v = h[i]!
+    const v = next() & 0xffff
     h[i] = (v & 0x83ff) | ((8 + ((v >> 10) & 3)) << 10)
   }
 }
 
-function fillRandomF32(chunk: Buffer, scale: number, center = 0): void {
+function fillRandomF32(chunk: Buffer, next: () => number, scale: number, center = 0): void {
   const f = new Float32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2)
-  for (let i = 0; i < f.length; i++) f[i] = center + (Math.random() - 0.5) * scale
+  for (let i = 0; i < f.length; i++) f[i] = center + (next() / 4294967296 - 0.5) * scale
 }
 
 export interface SyntheticOptions {
@@ -122,6 +134,8 @@ export interface SyntheticOptions {
    * several times larger (Qwen2.5's average ~7). Learning tests use a realistic value.
    */
   outputNormMean?: number
+  /** Seed of the weights (default 1): the same seed writes the same file. */
+  seed?: number
 }
 
 export function writeSyntheticQwen2(
@@ -148,6 +162,7 @@ export function writeSyntheticModel(
   const kvDim = headDim * shape.kvHeads
   if (vocab.tokens.length !== shape.vocab) throw new Error(`the vocabulary has ${vocab.tokens.length} tokens, the shape ${shape.vocab}`)
   const k = (key: string) => `${arch}.${key}`
+  const next = seededUint32(options.seed ?? 1)
   const metadata: Record<string, GgufValue> = {
     'general.architecture': { type: 'string', value: arch },
     'general.name': { type: 'string', value: shape.name },
@@ -180,13 +195,13 @@ export function writeSyntheticModel(
     name,
     shape: [cols, rows],
     type: weightType,
-    fill: weightType === 'F16' ? (c) => fillRandomF16(c) : (c) => fillRandomF32(c, 0.05),
+    fill: weightType === 'F16' ? (c) => fillRandomF16(c, next) : (c) => fillRandomF32(c, next, 0.05),
   })
   const vector = (name: string, n: number, center: number, scale: number): GgufTensor => ({
     name,
     shape: [n],
     type: 'F32',
-    fill: (c) => fillRandomF32(c, scale, center),
+    fill: (c) => fillRandomF32(c, next, scale, center),
   })
   const tensors: GgufTensor[] = [matrix('token_embd.weight', shape.embd, shape.vocab)]
   if (shape.llama3Rope) {

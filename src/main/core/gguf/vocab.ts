@@ -142,7 +142,7 @@ export function vocabFromSentencePieceJson(json: HfTokenizerJson, o: SentencePie
     const id = idOf.get(merged)
     if (id !== undefined && scores[id] === -1e9) scores[id] = -rank
   })
-  const types = ids.map((t) => (/^<0x[0-9A-F]{2}>$/.test(t) ? TOKEN_TYPE.byte : TOKEN_TYPE.normal))
+  const types: number[] = ids.map((t) => (/^<0x[0-9A-F]{2}>$/.test(t) ? TOKEN_TYPE.byte : TOKEN_TYPE.normal))
   for (const t of json.added_tokens) {
     if (t.id >= o.size || /^<0x[0-9A-F]{2}>$/.test(t.content)) continue
     types[t.id] = t.special ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined

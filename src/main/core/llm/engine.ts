@@ -2,8 +2,8 @@
 // stop sequences, LoRA adapters, and prefix caching (the schema part of a prompt is evaluated once per database).
 import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
-import type { ChatHistoryItem, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
-import { resolveChatWrapper } from 'node-llama-cpp'
+import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
+import { renderChatPrompt } from './chatPrompt'
 import { SqlstillError } from '../../../shared/errors'
 import type { ChatMessage } from '../prompt/build'
 import type { Backend, ModelLease } from './backend'
@@ -180,20 +180,7 @@ export class ModelEngine {
 
   /** Formats chat messages with the model's own chat template, ending where the assistant's reply begins. */
   formatChat(messages: ChatMessage[]): { tokens: Token[]; stops: string[] } {
-    const wrapper = resolveChatWrapper(this.model)
-    const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {
-      if (m.role === 'system') return { type: 'system', text: m.content }
-      if (m.role === 'user') return { type: 'user', text: m.content }
-      return { type: 'model', response: [m.content] }
-    })
-    history.push({ type: 'model', response: [] })
-    const state = wrapper.generateContextState({ chatHistory: history })
-    const stops: string[] = []
-    for (const trigger of state.stopGenerationTriggers) {
-      // Triggers made of special tokens end generation as end-of-generation tokens anyway.
-      if (trigger.values.every((v) => typeof v === 'string')) stops.push(trigger.values.join(''))
-    }
-    return { tokens: state.contextText.tokenize(this.model.tokenizer), stops: stops.filter(Boolean) }
+    return renderChatPrompt(this.model, messages)
   }
 
   /** Replaces the adapter (or removes it with null): a new context on the same loaded weights. */
@@ -330,6 +317,8 @@ export class ModelEngine {
     }
 
     const iterator = sequence.evaluate(tail.slice(lastChunkStart), {
+      // without it the iterator just ends at an end-of-generation token, indistinguishable from running out of tokens
+      yieldEogToken: true,
       temperature: options.temperature ?? 0,
       ...(options.topK !== undefined ? { topK: options.topK } : {}),
       ...(options.topP !== undefined ? { topP: options.topP } : {}),

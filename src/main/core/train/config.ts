@@ -4,12 +4,27 @@ import { SqlstillError } from '../../../shared/errors'
 import { TRAIN_BACKENDS } from './devices'
 import { ALL_LORA_TARGETS, LORA_TARGETS } from './native'
 
-export const trainExampleSchema = z.object({ prompt: z.string(), completion: z.string().min(1) })
+const chatMessageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })
+
+/**
+ * One training example: a plain-text prompt and its completion (the completion form: base models, and what `ask`
+ * sends a model without a chat template), or chat messages the completion answers as the assistant (the chat form:
+ * rendered with the model's own chat template, the loss on the reply and its end-of-turn token).
+ */
+export const trainExampleSchema = z.union([
+  z.object({ prompt: z.string(), completion: z.string().min(1) }).strict(),
+  z.object({ messages: z.array(chatMessageSchema).min(1), completion: z.string().min(1) }).strict(),
+])
 export type TextExample = z.infer<typeof trainExampleSchema>
+export type ChatExample = Extract<TextExample, { messages: unknown }>
+
+export function isChatExample(e: TextExample): e is ChatExample {
+  return 'messages' in e
+}
 
 export const trainConfigSchema = z
   .object({
-    /** Path of the base GGUF (llama or qwen2 architecture). */
+    /** Path of the base GGUF (llama, qwen2, qwen3 or gemma3 architecture). */
     baseModel: z.string().min(1),
     examples: z.array(trainExampleSchema),
     evalExamples: z.array(trainExampleSchema).default([]),
@@ -84,10 +99,19 @@ export function parseTrainConfig(input: unknown): TrainConfig {
     throw new SqlstillError('BAD_REQUEST', `invalid training config: ${issues.join('; ')}`, { issues })
   }
   if (parsed.data.examples.length === 0) throw new SqlstillError('BAD_REQUEST', 'the training dataset is empty')
+  const chat = parsed.data.examples.filter(isChatExample).length
+  if (chat > 0 && chat < parsed.data.examples.length) {
+    throw new SqlstillError('BAD_REQUEST', 'the training examples mix the chat form (messages) and the completion form (prompt): use one')
+  }
   return parsed.data
 }
 
 /** The config without its data, for metadata and logs. */
+/** The form the examples are in: what the adapter records, and what the engine asks the adapted model in. */
+export function promptFormOf(config: TrainConfig): 'chat' | 'completion' {
+  return config.examples.some(isChatExample) ? 'chat' : 'completion'
+}
+
 export function describeConfig(config: TrainConfig): Omit<TrainConfig, 'examples' | 'evalExamples'> & { trainExamples: number; evalExamples: number } {
   const { examples, evalExamples, ...rest } = config
   return { ...rest, trainExamples: examples.length, evalExamples: evalExamples.length }

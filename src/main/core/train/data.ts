@@ -1,7 +1,7 @@
 // Turning text pairs into training sequences, ordering them into length-bucketed batches, and KID's corruption.
 import { createHash } from 'node:crypto'
 import { SqlstillError } from '../../../shared/errors'
-import type { TextExample } from './config'
+import { isChatExample, type ChatExample, type TextExample } from './config'
 
 export interface TokenizedExample {
   tokens: number[]
@@ -14,6 +14,12 @@ export interface Tokenizer {
   /** Exactly the tokens inference feeds for this text (BOS and all). */
   tokenize(text: string): number[]
   eos: number | null
+  /** Chat messages rendered with the model's chat template up to where the assistant's reply begins (ModelEngine.formatChat). */
+  chat?(messages: ChatExample['messages']): number[]
+  /** A reply's own tokens, as the model generates them after the chat prompt (no BOS). */
+  reply?(text: string): number[]
+  /** The token that ends an assistant turn (end-of-turn, else end-of-sequence). */
+  eot?: number | null
 }
 
 export interface TokenizeOutcome {
@@ -43,10 +49,22 @@ export function tokenizeExamples(
 ): TokenizeOutcome {
   const out: TokenizeOutcome = { examples: [], skippedTooLong: 0, truncated: 0, skippedEmpty: 0 }
   data.forEach((ex, source) => {
-    const full = tok.tokenize(ex.prompt + ex.completion)
-    const prompt = tok.tokenize(ex.prompt)
-    const completionStart = Math.max(1, commonPrefix(full, prompt))
-    if (opts.appendEos && tok.eos != null) full.push(tok.eos)
+    let full: number[]
+    let completionStart: number
+    if (isChatExample(ex)) {
+      // the chat form: the template's prompt, then the reply and the end of the turn, which is what stops generation
+      if (!tok.chat || !tok.reply) throw new SqlstillError('BAD_REQUEST', 'chat-form examples need a model with a chat template')
+      const prompt = tok.chat(ex.messages)
+      full = [...prompt, ...tok.reply(ex.completion)]
+      completionStart = Math.max(1, prompt.length)
+      const end = tok.eot ?? tok.eos
+      if (end != null) full.push(end)
+    } else {
+      full = tok.tokenize(ex.prompt + ex.completion)
+      const prompt = tok.tokenize(ex.prompt)
+      completionStart = Math.max(1, commonPrefix(full, prompt))
+      if (opts.appendEos && tok.eos != null) full.push(tok.eos)
+    }
     if (full.length - completionStart < 1) {
       out.skippedEmpty++
       return
@@ -155,7 +173,7 @@ export function kidPositions(ex: { tokens: readonly number[]; completionStart: n
 
 export function datasetHash(examples: readonly TextExample[]): string {
   const h = createHash('sha256')
-  for (const e of examples) h.update(JSON.stringify([e.prompt, e.completion])).update('\n')
+  for (const e of examples) h.update(JSON.stringify(isChatExample(e) ? [e.messages, e.completion] : [e.prompt, e.completion])).update('\n')
   return h.digest('hex')
 }
 

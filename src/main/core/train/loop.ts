@@ -9,7 +9,7 @@ import { writeFileAtomic } from './atomicFile'
 import { ADAPTER_FILE, JOB_FILE, METRICS_FILE } from './files'
 import { sha256File } from './fileHash'
 import { hasCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint'
-import { describeConfig, parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config'
+import { describeConfig, parseTrainConfig, promptFormOf, type TrainConfig, type TrainConfigInput } from './config'
 import { datasetHash, epochBatches, kidCorrupt, kidPositions, mixSeed, requireUsable, rng, tokenizeExamples, type TokenizedExample } from './data'
 import { readGgufMetadata, type StepResult, type TrainExample } from './native'
 import type { TrainProgress, TrainResult } from './protocol'
@@ -351,9 +351,9 @@ export async function runTrainingJob(
       'dataset.sha256': dataHash,
       'train.config': JSON.stringify(describeConfig(config)),
       'train.metrics': JSON.stringify(metrics),
-      // Examples are plain text (prompt + completion), never rendered through a chat template: the engine asks
+      // The form the examples were in (plain text, or chat messages through the model's template): the engine asks
       // with this adapter in that form.
-      'prompt.form': 'completion',
+      'prompt.form': promptFormOf(config),
       'train.device': JSON.stringify({ ...device, threads }),
     })
     saveCheckpoint()

@@ -42,7 +42,7 @@ export interface GgufMetadata {
 }
 
 export interface ModelHparams {
-  architecture: 'llama' | 'qwen2'
+  architecture: 'llama' | 'qwen2' | 'qwen3' | 'gemma3'
   nVocab: number
   nEmbd: number
   nLayer: number

@@ -2,6 +2,7 @@
 // ModelEngine tokenizes a completion prompt: BOS when the model wants one, then the text with its leading space
 // trimmed; test/train/tokenize.test.ts checks the two agree token for token).
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
+import { renderChatPrompt } from '../llm/chatPrompt'
 import { SqlstillError } from '../../../shared/errors'
 import type { Tokenizer } from './data'
 
@@ -17,9 +18,18 @@ export async function withTokenizer<T>(modelPath: string, fn: (tok: Tokenizer) =
     const tokens = model.tokens
     const bos = tokens.shouldPrependBosToken ? tokens.bos : null
     const m = model
+    const hasTemplate = typeof (m.fileInfo.metadata as { tokenizer?: { chat_template?: unknown } }).tokenizer?.chat_template === 'string'
     return fn({
       tokenize: (text) => (bos == null ? [...m.tokenize(text, false)] : [bos, ...m.tokenize(text, false, 'trimLeadingSpace')]).map(Number),
       eos: tokens.eos == null ? null : Number(tokens.eos),
+      eot: tokens.eot != null ? Number(tokens.eot) : tokens.eos != null ? Number(tokens.eos) : null,
+      ...(hasTemplate
+        ? {
+            // as ModelEngine.formatChat renders a question at inference: the same wrapper, ending at the reply
+            chat: (messages) => renderChatPrompt(m, messages).tokens.map(Number),
+            reply: (text) => [...m.tokenize(text, false)].map(Number),
+          }
+        : {}),
     })
   } finally {
     await model.dispose()

@@ -338,7 +338,7 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
       const student = await (deps.studentProfile ?? loadStudentProfile)(settings.studentModel)
       let out: Awaited<ReturnType<typeof runTrainStage>>
       try {
-        const profile = { tokenCounter: student.tokenCounter, contextSize: student.contextSize }
+        const profile = { tokenCounter: student.tokenCounter, contextSize: student.contextSize, promptForm: student.promptForm }
         out = await runTrainStage({ settings, train, eval: evalSet, db, schema, trainer: deps.trainer ?? jobTrainer, trainDir, profile, signal, onProgress })
       } finally {
         await student.close()
@@ -357,8 +357,8 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
           ...(out.fit ? { maxLength: out.fit.maxLength } : {}),
           evalExamples: out.evalExamples,
           planTargets: !!settings.train.planTargets,
-          // The adapter records this form (sqlstill.prompt.form), so ask() uses it even for a chat-template student.
-          promptForm: 'completion',
+          // The adapter records this form (sqlstill.prompt.form), and ask() uses it whenever the adapter is in use.
+          promptForm: student.promptForm ?? 'completion',
         },
       }
     })

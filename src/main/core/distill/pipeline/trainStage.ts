@@ -1,4 +1,4 @@
-// Stage "train": (prompt, completion) pairs with exactly the inference prompt, handed to the trainer.
+// Stage "train": (prompt, completion) pairs with exactly the inference prompt, in the student's form, handed to the trainer.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Schema } from '../../../../shared/schema'
@@ -8,7 +8,7 @@ import type { DatasetExample } from '../dataset/store'
 import { JOB_FILE } from '../../train/files'
 import { throwIfAborted } from './runDir'
 import { completionFor, studentPrompter, type StudentProfile } from './studentPrompt'
-import type { CustomizeProgress, CustomizeSettings, LoadedStudentProfile, Trainer, TrainerInput, TrainerOutcome } from './types'
+import type { CustomizeProgress, CustomizeSettings, LoadedStudentProfile, TrainPair, Trainer, TrainerInput, TrainerOutcome } from './types'
 
 export async function trainingPairs(
   examples: DatasetExample[],
@@ -16,12 +16,13 @@ export async function trainingPairs(
   schema: Schema,
   settings: CustomizeSettings,
   profile?: StudentProfile,
-): Promise<{ prompt: string; completion: string }[]> {
+): Promise<TrainPair[]> {
   const prompt = studentPrompter(db, schema, settings.rules, profile)
-  const out: { prompt: string; completion: string }[] = []
+  const form = profile?.promptForm ?? 'completion'
+  const out: TrainPair[] = []
   for (const e of examples) {
     if (e.excluded) continue
-    out.push({ prompt: await prompt(e.question), completion: completionFor(e.sql, e.planText, settings.train.planTargets) })
+    out.push({ ...(await prompt(e.question)), completion: completionFor(e.sql, e.planText, settings.train.planTargets, form) })
   }
   return out
 }
@@ -79,22 +80,30 @@ export async function runTrainStage(input: {
 
 export type TrainFit = NonNullable<TrainProgress['examples']>
 
+/** Tokens a chat template adds around the messages (role markers), an upper estimate as ask() makes it. */
+const CHAT_TEMPLATE_SLACK = 40
+
 /** Tokens the longest training prompt + completion (+ EOS) has for the student, within the student's context. */
-export function fittingMaxLength(examples: { prompt: string; completion: string }[], profile?: StudentProfile): number | undefined {
-  if (!profile?.tokenCounter || examples.length === 0) return undefined
+export function fittingMaxLength(examples: TrainPair[], profile?: StudentProfile): number | undefined {
+  const count = profile?.tokenCounter
+  if (!count || examples.length === 0) return undefined
   let longest = 0
-  for (const e of examples) longest = Math.max(longest, profile.tokenCounter(e.prompt + e.completion) + 2)
+  for (const e of examples) {
+    const tokens = 'messages' in e ? count(e.messages.map((m) => m.content).join('\n') + e.completion) + CHAT_TEMPLATE_SLACK : count(e.prompt + e.completion)
+    longest = Math.max(longest, tokens + 2)
+  }
   const rounded = Math.ceil(longest / 64) * 64
   return profile.contextSize ? Math.min(profile.contextSize, rounded) : rounded
 }
 
-/** The student's tokenizer and context as `createStudentPredictor` loads it. */
+/** The student's tokenizer, context and prompt form as `createStudentPredictor` loads it. */
 export async function loadStudentProfile(modelPath: string): Promise<LoadedStudentProfile> {
   const { ModelEngine } = await import('../../llm')
   const engine = await ModelEngine.load(modelPath)
   return {
     tokenCounter: engine.tokenCounter,
     contextSize: engine.contextSize,
+    promptForm: engine.promptForm,
     close: () => engine.dispose(),
   }
 }

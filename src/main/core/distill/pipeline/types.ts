@@ -6,6 +6,8 @@ import type { HardnessMix } from '../../teacher/synthesizer'
 import type { ModelPredictor, ModelPredictorOptions } from '../../eval/predictors'
 import type { CustomizeProgress, FixItPair, Scenario, TrainOptions, UserPair, Verdicts } from '../../../../shared/customize'
 import type { TrainProgress } from '../../../../shared/train'
+import type { PromptForm } from '../../../../shared/models'
+import type { ChatMessage } from '../../prompt/build'
 
 // The shapes the UI sees too (the manifest, stages, progress, result) live in src/shared/customize.ts.
 export { STAGES } from '../../../../shared/customize'
@@ -87,10 +89,13 @@ export interface FilteredItem extends SqlItem {
 }
 
 /** What the training stage hands to the trainer: the same shape as train/job.ts's config. */
+/** One training example in the student's form: a plain-text prompt, or chat messages rendered by its template. */
+export type TrainPair = ({ prompt: string } | { messages: ChatMessage[] }) & { completion: string }
+
 export interface TrainerInput extends Omit<TrainOptions, 'planTargets'> {
   baseModel: string
-  examples: { prompt: string; completion: string }[]
-  evalExamples: { prompt: string; completion: string }[]
+  examples: TrainPair[]
+  evalExamples: TrainPair[]
   seed: number
 }
 
@@ -132,6 +137,7 @@ export interface CustomizeDeps {
 export interface LoadedStudentProfile {
   tokenCounter?: (text: string) => number
   contextSize?: number
+  promptForm?: PromptForm
   close(): Promise<void>
 }
 
