@@ -127,6 +127,10 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
     expect(Number(await chart.getAttribute('data-points'))).toBe(MAX_STEPS)
     await expect.poll(() => run.getByTestId('train-step').textContent()).toMatch(new RegExp(`^${MAX_STEPS}`))
     expect(Number((await run.getByTestId('train-loss').textContent())!)).toBeGreaterThan(0)
+    // the finished run keeps the trainer's figures: where it ran, how fast, how much memory
+    await expect.poll(() => run.getByTestId('train-device').textContent()).toMatch(/^CPU · \d+ threads?$/)
+    await expect.poll(() => run.getByTestId('train-speed').textContent()).toMatch(/examples\/s/)
+    await expect.poll(() => run.getByTestId('train-memory').textContent()).toMatch(/peak$/)
   }, 180_000)
 
   it('ends on the before/after report, and the adapter can be activated', async () => {

@@ -185,7 +185,7 @@ export function RunReport({ manifest, report, model }: { manifest: RunManifest; 
 
 /** One line on how training went: where, how fast, how much memory, what packing saved. */
 function TrainingLine({ facts }: { facts: TrainingFacts }) {
-  const where = facts.device.name === 'CPU' ? `CPU, ${facts.device.threads} threads` : `${facts.device.name} (${facts.device.description})`
+  const where = facts.device.name === 'CPU' ? `CPU, ${facts.device.threads} thread${facts.device.threads === 1 ? '' : 's'}` : `${facts.device.name} (${facts.device.description})`
   const saved = facts.tokens.computed > 0 ? facts.tokens.examples / facts.tokens.computed : 1
   return (
     <p className="muted small" data-testid="customize-training-facts">

@@ -75,6 +75,10 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
   const trainStage = manifest.stages.train
   const datasetReady = manifest.stages.dataset.status === 'done'
   const showTraining = trainStage.status !== 'pending' || loss.length > 0
+  // live figures while training runs; once it is done (and in a reopened run) the trainer's result
+  const finished = !train && trainStage.status === 'done' ? (run.report?.training ?? null) : null
+  const speed = train ?? finished
+  const device = train?.device ? { ...train.device, threads: train.threads } : (finished?.device ?? null)
   const s = manifest.settings
 
   return (
@@ -149,16 +153,16 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
                   <dd>{[...loss].reverse().find((p) => p.evalLoss !== undefined)?.evalLoss?.toFixed(4) ?? '—'}</dd>
                   <dt>Speed</dt>
                   <dd data-testid="train-speed">
-                    {train && train.examplesPerSecond > 0
-                      ? `${train.examplesPerSecond.toFixed(2)} examples/s · ${train.completionTokensPerSecond.toFixed(1)} SQL tok/s`
+                    {speed && speed.examplesPerSecond > 0
+                      ? `${speed.examplesPerSecond.toFixed(2)} examples/s · ${speed.completionTokensPerSecond.toFixed(1)} SQL tok/s`
                       : '—'}
                   </dd>
                   <dt>Device</dt>
-                  <dd data-testid="train-device" title={train?.device?.description}>
-                    {train?.device ? `${train.device.name === 'CPU' ? 'CPU' : `${train.device.name} (${train.device.description})`} · ${train.threads} threads` : '—'}
+                  <dd data-testid="train-device" title={device?.description}>
+                    {device ? `${device.name === 'CPU' ? 'CPU' : `${device.name} (${device.description})`} · ${device.threads} thread${device.threads === 1 ? '' : 's'}` : '—'}
                   </dd>
                   <dt>Memory</dt>
-                  <dd data-testid="train-memory">{train && train.peakRssBytes > 0 ? `${formatBytes(train.peakRssBytes)} peak` : '—'}</dd>
+                  <dd data-testid="train-memory">{speed && speed.peakRssBytes > 0 ? `${formatBytes(speed.peakRssBytes)} peak` : '—'}</dd>
                   <dt>ETA</dt>
                   <dd data-testid="train-eta">{train ? (train.phase === 'training' ? formatEta(train.etaSeconds) : train.phase) : trainStage.status === 'done' ? 'done' : '—'}</dd>
                 </dl>
