@@ -114,12 +114,38 @@ async function start(): Promise<void> {
     if (event === 'recent.changed') buildMenu(payload as RecentDatabase[])
   })
 
-  // Nothing remote, ever: deny permission prompts, new windows and navigation away from our page.
+  // Nothing remote, ever: deny permission prompts and checks (camera, notifications, clipboard-read…), device
+  // pickers (HID, serial, USB, Bluetooth), new windows, and navigation or redirects away from our page in any frame.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  session.defaultSession.setPermissionCheckHandler(() => false)
+  session.defaultSession.setDevicePermissionHandler(() => false)
+  session.defaultSession.setUSBProtectedClassesHandler(() => [])
+  session.defaultSession.on('select-hid-device', (e, _details, callback) => {
+    e.preventDefault()
+    callback('')
+  })
+  session.defaultSession.on('select-serial-port', (e, _ports, _wc, callback) => {
+    e.preventDefault()
+    callback('')
+  })
+  session.defaultSession.on('select-usb-device', (e, _details, callback) => {
+    e.preventDefault()
+    callback('')
+  })
   app.on('web-contents-created', (_e, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }))
     contents.on('will-navigate', (e, url) => {
       if (!isAllowedNavigation(url, rendererUrl)) e.preventDefault()
+    })
+    contents.on('will-frame-navigate', (e) => {
+      if (!isAllowedNavigation(e.url, rendererUrl)) e.preventDefault()
+    })
+    contents.on('will-redirect', (e, url) => {
+      if (!isAllowedNavigation(url, rendererUrl)) e.preventDefault()
+    })
+    contents.on('select-bluetooth-device', (e, _devices, callback) => {
+      e.preventDefault()
+      callback('')
     })
     contents.on('will-attach-webview', (e) => e.preventDefault())
   })

@@ -3,6 +3,7 @@
 export const ERROR_CODES = [
   'BAD_REQUEST', // arguments failed validation
   'NOT_FOUND', // a file, database handle, model or job that does not exist
+  'PERMISSION_DENIED', // the file exists but this user may not read it
   'NOT_A_DATABASE', // the file is not SQLite, is empty, a directory, or encrypted
   'CORRUPT_DATABASE', // SQLite says the file is malformed
   'DATABASE_LOCKED', // another process holds a lock we cannot wait out
@@ -14,6 +15,8 @@ export const ERROR_CODES = [
   'NOT_A_MODEL', // a GGUF that is not a usable model, or not a GGUF at all
   'UNSUPPORTED', // an architecture, operation or platform we do not handle
   'UNAUTHORIZED',
+  'FORBIDDEN', // a request from somewhere that may not drive the app (another site's page)
+  'TOO_LARGE', // a result, body or file beyond the caps
   'INTERNAL',
 ] as const
 

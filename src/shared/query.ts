@@ -14,8 +14,12 @@ export interface QueryResult {
   rows: SqlValue[][]
   /** Rows returned (after the cap). */
   rowCount: number
-  /** True when the statement produced more rows than the row cap. */
+  /** True when the statement produced more rows than the row cap, or more bytes than the byte cap. */
   truncated: boolean
+  /** Which cap cut it (absent when not truncated). */
+  truncatedBy?: 'rows' | 'bytes'
+  /** The byte cap, when it cut the result. */
+  byteCap?: number
   rowCap: number
   elapsedMs: number
   /** The statement as executed (after trimming a trailing semicolon). */

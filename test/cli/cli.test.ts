@@ -1,12 +1,18 @@
 // The `sqlstill` binary as a shell user runs it: output formats and exit codes.
 import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { repoRoot, spiderDb, tempDir } from '../helpers/paths'
 
 function sqlstill(...args: string[]) {
+  return sqlstillWithInput(undefined, ...args)
+}
+
+function sqlstillWithInput(input: string | undefined, ...args: string[]) {
   const r = spawnSync(process.execPath, [join(repoRoot, 'bin', 'sqlstill.js'), ...args], {
     cwd: repoRoot,
+    input,
     encoding: 'utf8',
     env: { ...process.env, SQLSTILL_DATA_DIR: tempDir() },
     timeout: 60_000,
@@ -61,5 +67,25 @@ describe('sqlstill CLI', () => {
 
     const badOption = sqlstill('query', db, 'SELECT 1', '--max-rows', 'lots')
     expect(badOption.code).toBe(2)
+    expect(sqlstill('query', db, 'SELECT 1', '--sql-file', '-').code).toBe(2) // both
+  })
+
+  it('takes SQL that starts with a comment, from a file or standard input, of any length', () => {
+    const commented = '-- the singers\nSELECT count(*) AS n FROM singer'
+    const afterSeparator = sqlstill('query', db, '-f', 'json', '--', commented)
+    expect(afterSeparator.code, afterSeparator.stderr).toBe(0)
+    expect(JSON.parse(afterSeparator.stdout)).toEqual([{ n: 6 }])
+    // over 128 KiB: more than one argument may carry
+    const long = `SELECT count(*) AS n FROM singer WHERE Name NOT IN (${Array.from({ length: 20_000 }, (_, i) => `'name ${i}'`).join(', ')})`
+    expect(long.length).toBeGreaterThan(200 * 1024)
+    const file = join(tempDir(), 'q.sql')
+    writeFileSync(file, `${commented.split('\n')[0]}\n${long};\n`)
+    const fromFile = sqlstill('query', db, '--sql-file', file, '-f', 'json')
+    expect(fromFile.code, fromFile.stderr).toBe(0)
+    expect(JSON.parse(fromFile.stdout)).toEqual([{ n: 6 }])
+    const fromStdin = sqlstillWithInput(`${commented}\n`, 'query', db, '--sql-file', '-', '-f', 'csv')
+    expect(fromStdin.code, fromStdin.stderr).toBe(0)
+    expect(fromStdin.stdout.trim().split(/\r?\n/)).toEqual(['n', '6'])
+    expect(sqlstill('query', db, '--sql-file', '/no/such.sql').code).toBe(66)
   })
 })

@@ -29,8 +29,10 @@ describe('npm start', () => {
       })
       expect(out).toMatch(/Electron binary is not installed here, so starting browser mode instead/)
       const origin = new URL(url).origin
-      const token = new URL(url).searchParams.get('token')
-      const res = await fetch(`${origin}/api/invoke/db.list`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: 'null' })
+      // the link signs a browser in, once: trade it for the session cookie as a browser would
+      const signIn = await fetch(url, { redirect: 'manual' })
+      const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!
+      const res = await fetch(`${origin}/api/invoke/db.list`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: 'null' })
       const body = (await res.json()) as { ok: boolean; value: { name: string; isDemo: boolean }[] }
       expect(body.value).toEqual([expect.objectContaining({ name: 'demo.sqlite', isDemo: true })])
     } finally {

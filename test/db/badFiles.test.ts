@@ -167,9 +167,25 @@ describe('bad files', () => {
     }
   })
 
-  // Root ignores folder permissions, so as root the check runs in a child process as `nobody`.
+  // Root ignores folder and file permissions, so as root the check runs in a child process as `nobody`.
   const isRoot = process.getuid?.() === 0
   const canDropRoot = isRoot && existsSync('/usr/bin/setpriv')
+  /** openReadOnlySync(path) in a child process (as `nobody` when we are root), from a script written into scriptDir. */
+  function openInChild(path: string, scriptDir: string): { ok?: true; code?: string; message?: string } {
+    const script = join(scriptDir, 'open.mts')
+    writeFileSync(
+      script,
+      `import { openReadOnlySync } from ${JSON.stringify(join(repoRoot, 'src/main/core/db/index.ts'))}\n` +
+        `try { openReadOnlySync(process.argv[2], { checkHeader: true }); console.log(JSON.stringify({ ok: true })) }\n` +
+        `catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }\n`,
+    )
+    chmodSync(script, 0o444)
+    const command = canDropRoot ? '/usr/bin/setpriv' : process.execPath
+    const prefix = canDropRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : []
+    const run = spawnSync(command, [...prefix, '--import', 'tsx', script, path], { cwd: repoRoot, encoding: 'utf8' })
+    expect(run.status, run.stderr).toBe(0)
+    return JSON.parse(run.stdout.trim().split('\n').pop()!)
+  }
   it.skipIf(isRoot && !canDropRoot)('a WAL database in a read-only folder gives a clear error, not a crash', () => {
     const roDir = tempDir('sqlstill-rowal-')
     const path = join(roDir, 'wal.sqlite')
@@ -177,25 +193,48 @@ describe('bad files', () => {
     writer.pragma('journal_mode = WAL')
     writer.exec('CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)')
     writer.close()
-    const script = join(roDir, 'open.mts')
-    writeFileSync(
-      script,
-      `import { openReadOnlySync } from ${JSON.stringify(join(repoRoot, 'src/main/core/db/index.ts'))}\n` +
-        `try { openReadOnlySync(process.argv[2]); console.log(JSON.stringify({ ok: true })) }\n` +
-        `catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }\n`,
-    )
     chmodSync(path, 0o444)
-    chmodSync(script, 0o444)
+    const scriptDir = tempDir('sqlstill-rowal-script-')
+    chmodSync(scriptDir, 0o755)
     chmodSync(roDir, 0o555)
-    const command = canDropRoot ? '/usr/bin/setpriv' : process.execPath
-    const prefix = canDropRoot ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : []
-    const run = spawnSync(command, [...prefix, '--import', 'tsx', script, path], { cwd: repoRoot, encoding: 'utf8' })
-    expect(run.status, run.stderr).toBe(0)
-    const result = JSON.parse(run.stdout.trim().split('\n').pop()!)
+    const result = openInChild(path, scriptDir)
     expect(result.code).toBe('UNSUPPORTED')
     expect(result.message).toMatch(/WAL mode/)
     expect(result.message).toMatch(/read-only/)
     chmodSync(roDir, 0o755)
+  })
+
+  it('a hot rollback journal (a writer stopped mid-transaction) says the database needs recovery by a writer', async () => {
+    const src = join(dir, 'hot-src.sqlite')
+    const w = new Database(src)
+    w.exec('CREATE TABLE t (x); INSERT INTO t SELECT randomblob(1000) FROM (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 2000) SELECT i FROM c)')
+    // a tiny cache spills the transaction's pages to the file, so the journal on disk is hot while it runs
+    w.pragma('cache_size = 2')
+    w.exec('BEGIN')
+    w.exec('UPDATE t SET x = randomblob(1000)')
+    const hot = join(dir, 'hot.sqlite')
+    writeFileSync(hot, readFileSync(src))
+    writeFileSync(`${hot}-journal`, readFileSync(`${src}-journal`)) // the pair as a crash would leave it
+    w.exec('ROLLBACK')
+    w.close()
+    const before = fileState(hot)
+    const err = await expectRejects(openDatabase(hot), ['READ_ONLY'])
+    expect(err.message).toMatch(/needs recovery/)
+    expect(err.message).toMatch(/program that can write/)
+    expect(fileState(hot)).toEqual(before)
+    await goodDatabaseStillOpens()
+  })
+
+  it.skipIf(isRoot && !canDropRoot)('a file this user may not read is PERMISSION_DENIED, not NOT_FOUND', () => {
+    const path = copySpiderDb('concert_singer', tempDir('sqlstill-perm-'))
+    chmodSync(path, 0o000)
+    chmodSync(join(path, '..'), 0o755) // the folder may be entered: only the file itself is unreadable
+    const scriptDir = tempDir('sqlstill-perm-script-')
+    chmodSync(scriptDir, 0o755)
+    const result = openInChild(path, scriptDir)
+    expect(result.code).toBe('PERMISSION_DENIED')
+    expect(result.message).toMatch(/permission/)
+    chmodSync(path, 0o644)
   })
 
   it('reports bad arguments clearly', async () => {

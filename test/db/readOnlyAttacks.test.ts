@@ -72,6 +72,20 @@ function attacks(): Attack[] {
     { name: 'CREATE TEMP TABLE', sql: 'CREATE TEMP TABLE scratch (x)', codes: RO },
     { name: 'CREATE VIRTUAL TABLE', sql: 'CREATE VIRTUAL TABLE evil_fts USING fts5(x)', codes: RO },
     { name: 'EXPLAIN of a write', sql: 'EXPLAIN DELETE FROM singer', codes: RO },
+    // PRAGMA setters that return a row: SQLite calls them readers, yet they change the connection
+    { name: 'PRAGMA locking_mode=EXCLUSIVE', sql: 'PRAGMA locking_mode=EXCLUSIVE', codes: RO },
+    { name: 'PRAGMA main.locking_mode = exclusive', sql: '/* c */ pragma "main".locking_mode = exclusive;', codes: RO },
+    { name: 'PRAGMA busy_timeout=600000', sql: 'PRAGMA busy_timeout=600000', codes: RO },
+    { name: 'PRAGMA busy_timeout(600000)', sql: 'PRAGMA busy_timeout(600000)', codes: RO },
+    { name: 'PRAGMA mmap_size', sql: 'PRAGMA mmap_size=268435456', codes: RO },
+    { name: 'PRAGMA journal_size_limit', sql: 'PRAGMA journal_size_limit=1', codes: RO },
+    { name: 'PRAGMA hard_heap_limit', sql: 'PRAGMA hard_heap_limit=1000000', codes: RO },
+    { name: 'PRAGMA soft_heap_limit', sql: 'PRAGMA soft_heap_limit=1000000', codes: RO },
+    { name: 'PRAGMA threads', sql: 'PRAGMA threads=8', codes: RO },
+    { name: 'PRAGMA wal_autocheckpoint', sql: 'PRAGMA wal_autocheckpoint=1', codes: RO },
+    { name: 'PRAGMA cache_size', sql: 'PRAGMA cache_size=-2000000', codes: RO },
+    { name: 'PRAGMA shrink_memory', sql: 'PRAGMA shrink_memory', codes: RO },
+    { name: 'a write hidden after a NUL', sql: 'SELECT 1\0; DELETE FROM singer', codes: ['BAD_REQUEST'] },
   ]
 }
 
@@ -157,6 +171,12 @@ describe('read-only attack suite', () => {
   it('still allows reading PRAGMAs and EXPLAIN of a read', async () => {
     const info = await handle.query('PRAGMA table_info(singer)')
     expect(info.rows.length).toBe(7)
+    for (const sql of ['PRAGMA page_size', 'pragma main.user_version;', 'PRAGMA index_list("singer")', 'PRAGMA locking_mode', 'PRAGMA busy_timeout', 'SELECT * FROM pragma_table_info(\'singer\')']) {
+      expect((await handle.query(sql)).rowCount, sql).toBeGreaterThan(0)
+    }
+    // the connection kept its settings: a 1 s busy wait, normal locking
+    expect((await handle.query('PRAGMA busy_timeout')).rows).toEqual([[1000]])
+    expect((await handle.query('PRAGMA locking_mode')).rows).toEqual([['normal']])
     const plan = await handle.query('EXPLAIN QUERY PLAN SELECT * FROM singer WHERE Singer_ID = 1')
     expect(plan.rowCount).toBeGreaterThan(0)
     expectUntouched()

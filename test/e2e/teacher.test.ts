@@ -51,7 +51,7 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
   async function call<T>(method: string, arg: unknown): Promise<T> {
     const response = await fetch(`${e2e.host.origin}/api/invoke/${method}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${e2e.host.token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${e2e.host.apiKey}` },
       body: JSON.stringify(arg ?? null),
     })
     const body = (await response.json()) as { ok: boolean; value: T; error?: unknown }

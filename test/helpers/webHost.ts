@@ -4,9 +4,11 @@ import { join } from 'node:path'
 import { repoRoot, tempDir } from './paths'
 
 export interface RunningHost {
+  /** The printed one-time link. */
   url: string
   origin: string
-  token: string
+  /** The printed API key (Bearer, for /v1 and /api). */
+  apiKey: string
   dataDir: string
   process: ChildProcess
   output(): string
@@ -21,14 +23,15 @@ export async function startWebHost(opts: { args?: string[]; dataDir?: string; en
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
-  const url = await new Promise<string>((resolve, reject) => {
+  const printed = await new Promise<{ url: string; apiKey: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`web host did not start:\n${output}`)), 60_000)
     const onData = (chunk: Buffer) => {
       output += chunk.toString()
-      const match = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(output)
-      if (match) {
+      const link = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(output)
+      const key = /API key ([0-9a-f]+)/.exec(output)
+      if (link && key) {
         clearTimeout(timer)
-        resolve(match[1]!)
+        resolve({ url: link[1]!, apiKey: key[1]! })
       }
     }
     child.stdout!.on('data', onData)
@@ -38,11 +41,10 @@ export async function startWebHost(opts: { args?: string[]; dataDir?: string; en
       reject(new Error(`web host exited with ${code}:\n${output}`))
     })
   })
-  const parsed = new URL(url)
   return {
-    url,
-    origin: parsed.origin,
-    token: parsed.searchParams.get('token')!,
+    url: printed.url,
+    origin: new URL(printed.url).origin,
+    apiKey: printed.apiKey,
     dataDir,
     process: child,
     output: () => output,

@@ -1,10 +1,11 @@
 // The architectures people pick besides Qwen2.5: qwen3 (per-head q/k norms), llama with Llama 3's RoPE frequency
 // factors, gemma3 (scaled embeddings, GELU-gated FFN, post-norms, sliding-window layers with their own RoPE base).
 // Each, on a tiny random model written with every tensor and key llama.cpp expects: logits equal node-llama-cpp's
-// (F32 tight, Q8_0 within quantization), LoRA gradients equal finite differences, and it learns: 30 prompt → SQL pairs
+// (F32 tight, Q8_0 and Q4_K_M within quantization), LoRA gradients equal finite differences, and it learns: 30 prompt → SQL pairs
 // overfit to ≥ 90% exact greedy completions through node-llama-cpp with our adapter, and the fused export greedy-decodes
 // like base + adapter.
 import { join } from 'node:path'
+import { GgmlType, readGgufFileInfo } from 'node-llama-cpp'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { fuseAndQuantize } from '../../src/main/core/export/fuse'
 import { STUDENT_SHAPES, writeSyntheticModel, type ModelShape } from '../../src/main/core/gguf/synthetic'
@@ -55,6 +56,32 @@ describe.each(Object.entries(TINY))('architecture %s', (name, shape) => {
     // gemma3: llama.cpp's CPU GELU reads a table of F16 values, ours computes it
     expect(f32).toBeLessThan(shape.architecture === 'gemma3' ? 2e-3 : 1e-4)
     expect(q8Diff).toBeLessThan(shape.architecture === 'gemma3' ? 1e-1 : 2e-2) // gemma3 scales its embeddings by √n_embd
+  })
+
+  it('gives node-llama-cpp\'s logits at Q4_K_M too (a 256-wide model: K-quants pack rows in 256-value blocks)', async () => {
+    const wide: ModelShape = { ...shape, embd: 256, ffn: 512, headDim: shape.headDim === undefined ? undefined : 64, name: `${shape.name} (256 wide)` }
+    const f32 = join(dir, `${name}-wide.gguf`)
+    writeSyntheticModel(f32, wide, 'F32', undefined, { outputNormMean: 6, seed: 3 })
+    const q4 = join(dir, `${name}-wide-q4_k_m.gguf`)
+    quantizeModel(f32, q4, 'Q4_K_M', 1)
+    // the matrices really are K-quants (Q4_K, and Q6_K where Q4_K_M keeps more bits), not a fallback type
+    const { tensorInfo } = await readGgufFileInfo(q4, { sourceType: 'filesystem', logWarnings: false })
+    const matrices = tensorInfo!.filter((t) => t.dimensions.length === 2)
+    expect(matrices.length).toBeGreaterThan(0)
+    expect(matrices.filter((t) => t.ggmlType !== GgmlType.Q4_K && t.ggmlType !== GgmlType.Q6_K).map((t) => t.name)).toEqual([])
+    const reference = llamaReference({ modelPath: q4, sequences: [SEQUENCE] }).logits[0]!
+    const diff = maxAbsDiff(reference, forwardLogits(q4, SEQUENCE, 1))
+    // what quantizing itself changes, in llama.cpp: the scale our difference is judged against
+    const unquantized = llamaReference({ modelPath: f32, sequences: [SEQUENCE] }).logits[0]!
+    const quantization = Math.max(...reference.map((row, p) => Math.max(...row.map((v, j) => Math.abs(v - unquantized[p]![j]!)))))
+    console.log(`[${name}] max |Δlogit| Q4_K_M ${diff.toExponential(2)}; llama.cpp's own F32 → Q4_K_M change ${quantization.toExponential(2)}`)
+    if (shape.architecture === 'gemma3') {
+      // llama.cpp's CPU GELU reads an F16 table, ours computes it (its backward needs the formula); the matmuls
+      // quantize those activations to 8 bits, so a difference of 1e-3 can move a value across a rounding step
+      expect(diff).toBeLessThan(0.25 * quantization)
+    } else {
+      expect(diff).toBeLessThan(1e-4) // the same K-quant dot products on both sides
+    }
   })
 
   it('computes LoRA gradients that match finite differences', () => {

@@ -120,7 +120,7 @@ function startTeacherProxy(target: () => RunningHost): Promise<{ server: Server;
       const host = target()
       const upstream = await fetch(`${host.origin}${req.url}`, {
         method: req.method,
-        headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${host.apiKey}`, 'content-type': 'application/json' },
         body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
       })
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' })
@@ -146,7 +146,7 @@ beforeAll(async () => {
     args: ['--no-demo', '--model', join(modelsDir, 'stories260K-f32.gguf')],
     env: { SQLSTILL_TEACHER_API_KEY: TEACHER_KEY },
   })
-  client = new SseClient(host.origin, host.token)
+  client = new SseClient(host.origin, host.apiKey)
   await client.connected
   api = createApiClient(client)
   proxy = await startTeacherProxy(() => host)

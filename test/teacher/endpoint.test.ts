@@ -27,7 +27,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true })
 })
 
-function api(h: RunningHost, p: string, body?: unknown, token = h.token): Promise<Response> {
+function api(h: RunningHost, p: string, body?: unknown, token = h.apiKey): Promise<Response> {
   return fetch(`${h.origin}/v1${p}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -90,7 +90,7 @@ describe('OpenAI-compatible endpoint of sqlstill serve', () => {
     const controller = new AbortController()
     const res = await fetch(`${host.origin}/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${host.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ...story, max_tokens: 400, stream: true }),
       signal: controller.signal,
     })
@@ -136,7 +136,7 @@ describe('OpenAI-compatible endpoint of sqlstill serve', () => {
     const run = async () => {
       const counter = countingFetch()
       const teacher = new OpenAiTeacher({
-        baseUrl: `${host.origin}/v1`, model: 'stories260K-f32.gguf', apiKey: host.token, cacheDir, fetch: counter.fetch,
+        baseUrl: `${host.origin}/v1`, model: 'stories260K-f32.gguf', apiKey: host.apiKey, cacheDir, fetch: counter.fetch,
         // The tiny model has a 512-token context and a byte-level tokenizer: keep the schema part small.
         schemaBudgetTokens: 40,
       })

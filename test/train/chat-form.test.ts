@@ -126,7 +126,7 @@ describe('training in the chat form', () => {
       for (const [i, e] of examples.entries()) {
         const res = await fetch(`${host.origin}/v1/chat/completions`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
+          headers: { authorization: `Bearer ${host.apiKey}`, 'content-type': 'application/json' },
           body: JSON.stringify({ messages: e.messages, max_tokens: 96 }),
         })
         expect(res.status).toBe(200)

@@ -32,7 +32,7 @@ async function upload(body: Uint8Array, opts: { name?: string; auth?: boolean; c
   const res = await fetch(`${host.origin}${UPLOAD_DATABASE_PATH}?name=${encodeURIComponent(opts.name ?? 'x.sqlite')}`, {
     method: 'POST',
     headers: {
-      ...(opts.auth === false ? {} : { authorization: `Bearer ${host.token}` }),
+      ...(opts.auth === false ? {} : { authorization: `Bearer ${host.apiKey}` }),
       'content-type': opts.contentType ?? 'application/octet-stream',
     },
     body,
@@ -100,7 +100,7 @@ describe('POST /api/upload-database', () => {
     const streamed = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(`${host.origin}${UPLOAD_DATABASE_PATH}?name=big.sqlite`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+        headers: { authorization: `Bearer ${host.apiKey}`, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
       })
       req.on('response', (res) => {
         let text = ''
@@ -130,7 +130,7 @@ describe('POST /api/upload-database', () => {
     expect((await upload(bytes, { auth: false })).status).toBe(401)
     expect((await upload(bytes, { contentType: 'multipart/form-data; boundary=x' })).status).toBe(415)
     expect((await upload(bytes, { contentType: 'text/plain' })).status).toBe(415)
-    const get = await fetch(`${host.origin}${UPLOAD_DATABASE_PATH}`, { headers: { authorization: `Bearer ${host.token}` } })
+    const get = await fetch(`${host.origin}${UPLOAD_DATABASE_PATH}`, { headers: { authorization: `Bearer ${host.apiKey}` } })
     expect(get.status).toBe(405)
   })
 

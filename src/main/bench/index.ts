@@ -13,7 +13,8 @@ type Section = { name: string; run: () => Promise<Omit<SectionResult, 'seconds'>
 const SECTIONS: Section[] = [
   { name: 'memory-bandwidth', run: benchBandwidth },
   { name: 'queries', run: benchQueries },
-  { name: 'training', run: benchTraining },
+  { name: 'training', run: () => benchTraining() },
+  { name: 'architectures', run: () => benchTraining({ architecturesOnly: true }) },
   { name: 'engine', run: () => benchEngine(process.argv.includes('--quick') ? ['0.5b'] : ['0.5b', '1.5b']) },
 ]
 

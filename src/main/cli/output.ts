@@ -30,6 +30,7 @@ function truncate(text: string, max: number): string {
 const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   BAD_REQUEST: 64, // EX_USAGE
   NOT_FOUND: 66, // EX_NOINPUT
+  PERMISSION_DENIED: 77, // EX_NOPERM
   NOT_A_DATABASE: 65, // EX_DATAERR
   CORRUPT_DATABASE: 65,
   NOT_A_MODEL: 65,
@@ -40,6 +41,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   TIMEOUT: 75,
   CANCELLED: 130,
   UNSUPPORTED: 69, // EX_UNAVAILABLE
+  TOO_LARGE: 65,
 }
 
 export function exitCodeFor(code: ErrorCode): number {

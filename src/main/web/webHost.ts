@@ -1,9 +1,15 @@
 // Browser mode: the same renderer and the same API contract, served on 127.0.0.1 only.
 //
-// Security model: a random per-launch token. The printed URL carries it once (?token=…); the host trades it
-// for an HttpOnly, SameSite=Strict cookie and redirects to a clean URL. Every other request must carry the
-// cookie or an `Authorization: Bearer <token>` header (for scripts and OpenAI-style clients). The Host header
-// must name the loopback address we bound, which defeats DNS-rebinding pages.
+// Security model, three per-launch secrets that never stand in for each other:
+// - a one-time link token: the printed URL carries it (?token=…) and works once; the host trades it for
+// - a session secret in an HttpOnly, SameSite=Strict cookie named for this port (cookies are scoped by host, not
+//   port: two hosts on one machine must not overwrite each other's). It is never printed and is not an API key;
+// - an API key (`Authorization: Bearer <key>`) for scripts and OpenAI-style clients, printed by `serve`.
+// Every port of 127.0.0.1 is the same *site* to a browser, so SameSite alone lets a page on another local port
+// drive the API: state-changing requests must also come from this host's own origin (Origin, Sec-Fetch-Site) and,
+// for /api/invoke, be application/json (not a CORS-safelisted type, so no cross-origin form or fetch can send it
+// without a preflight this host never answers). The Host header must name the loopback address we bound, which
+// defeats DNS-rebinding pages.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs'
 import { mkdir, rename, rm } from 'node:fs/promises'
@@ -17,7 +23,6 @@ import { dispatch, type ApiHandlers } from '../core/service/dispatch'
 import type { EventBus } from '../core/service/events'
 import { contentTypeFor } from './contentTypes'
 
-const COOKIE = 'sqlstill_token'
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 /** Browser mode's drag-and-drop: the page cannot name a dropped file's path, so it sends the bytes here. */
 export const UPLOAD_DATABASE_PATH = '/api/upload-database'
@@ -45,7 +50,8 @@ export interface WebHostOptions {
   events: EventBus
   staticDir: string
   port?: number
-  token?: string
+  /** The API key (default: random per launch). */
+  apiKey?: string
   routes?: RouteHandler[]
   /** Largest database the upload route accepts (default 2 GiB). */
   uploadMaxBytes?: number
@@ -63,15 +69,28 @@ export interface UploadedDatabase {
 export interface WebHost {
   server: Server
   port: number
-  token: string
-  /** The URL to open: carries the token once. */
+  /** Bearer key for /v1 and for scripts calling /api. */
+  apiKey: string
+  /** The URL to open: a one-time link. */
   url: string
+  /** Another one-time link (a second browser, or after the first was used elsewhere). */
+  newLink(): string
   origin: string
   close(): Promise<void>
 }
 
+/** What a request may do: browsers prove themselves with the session cookie, scripts with the API key. */
+type Caller = 'session' | 'apiKey' | null
+
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
-  const token = options.token ?? randomBytes(24).toString('hex')
+  const apiKey = options.apiKey ?? randomBytes(24).toString('hex')
+  const session = randomBytes(24).toString('hex')
+  const links = new Set<string>()
+  const newLinkToken = () => {
+    const t = randomBytes(16).toString('hex')
+    links.add(t)
+    return t
+  }
   const staticDir = resolve(options.staticDir)
   const sseClients = new Set<ServerResponse>()
   let port = 0
@@ -83,10 +102,32 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: String(err) } })
-      else res.end()
+      if (res.headersSent) return void res.end()
+      // a malformed %-escape is the client's mistake, not ours
+      if (err instanceof URIError) return sendJson(res, 400, { ok: false, error: { code: 'BAD_REQUEST', message: `Malformed URL: ${err.message}` } })
+      sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: String(err) } })
     })
   })
+  const cookieName = () => `sqlstill_session_${port}`
+
+  function caller(req: IncomingMessage): Caller {
+    const auth = req.headers.authorization
+    if (auth?.startsWith('Bearer ') && secretMatches(auth.slice(7).trim(), apiKey)) return 'apiKey'
+    for (const part of (req.headers.cookie ?? '').split(';')) {
+      const [name, ...value] = part.trim().split('=')
+      if (name === cookieName() && secretMatches(value.join('='), session)) return 'session'
+    }
+    return null
+  }
+
+  /** A browser request from a page of another origin (another port of 127.0.0.1 is one): refused. */
+  function crossOrigin(req: IncomingMessage): string | null {
+    const origin = req.headers.origin
+    if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return `Origin ${origin}`
+    const site = req.headers['sec-fetch-site']
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') return `Sec-Fetch-Site ${String(site)}`
+    return null
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = req.headers.host ?? ''
@@ -97,17 +138,26 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
     const offered = url.searchParams.get('token')
     if (offered !== null && req.method === 'GET') {
-      if (!tokenMatches(offered, token)) return sendText(res, 401, 'sqlstill: this link has an invalid or expired token.')
+      // leading slashes collapsed: '/.//evil.example/' must not become a redirect to '//evil.example/'
       url.searchParams.delete('token')
-      res.writeHead(302, {
-        'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-        location: url.pathname + (url.search || ''),
-        'cache-control': 'no-store',
-      })
-      return void res.end()
+      const clean = '/' + url.pathname.replace(/^\/+/, '') + url.search
+      const used = [...links].find((t) => secretMatches(offered, t))
+      if (used === undefined) {
+        // a used link opened again in the browser that used it: that browser is signed in already
+        if (caller(req) === 'session') return redirect(res, clean)
+        return sendText(res, 401, 'sqlstill: this link is invalid or has been used already (each printed link works once). Restart sqlstill for a new one.')
+      }
+      links.delete(used)
+      return redirect(res, clean, `${cookieName()}=${session}; HttpOnly; SameSite=Strict; Path=/`)
     }
-    if (!isAuthorized(req, token)) {
-      return sendText(res, 401, 'sqlstill: unauthorized. Open the URL the sqlstill host printed (it carries the access token).')
+    const who = caller(req)
+    if (who === null) {
+      return sendText(res, 401, 'sqlstill: unauthorized. Open the link the sqlstill host printed (it works once), or send the API key as a Bearer token.')
+    }
+    const isApi = url.pathname.startsWith('/api/') || url.pathname.startsWith('/v1/')
+    const foreign = isApi ? crossOrigin(req) : null
+    if (foreign !== null) {
+      return sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: `sqlstill: requests from other pages are refused (${foreign}).` } })
     }
 
     if (url.pathname === UPLOAD_DATABASE_PATH) return uploadDatabase(req, res, url, options.handlers, options.uploadMaxBytes ?? DEFAULT_UPLOAD_MAX_BYTES)
@@ -115,10 +165,20 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
     if (url.pathname.startsWith('/api/invoke/')) {
       if (req.method !== 'POST') return sendText(res, 405, 'POST only')
+      if (mediaType(req) !== 'application/json') {
+        return sendJson(res, 415, { ok: false, error: { code: 'BAD_REQUEST', message: 'Send the arguments as application/json.' } })
+      }
       const method = decodeURIComponent(url.pathname.slice('/api/invoke/'.length))
+      let body: string
+      try {
+        body = await readBody(req)
+      } catch (err) {
+        res.setHeader('connection', 'close')
+        return sendJson(res, 413, { ok: false, error: { code: 'TOO_LARGE', message: (err as Error).message } })
+      }
       let arg: unknown
       try {
-        arg = JSON.parse((await readBody(req)) || 'null')
+        arg = JSON.parse(body || 'null')
       } catch (err) {
         return sendJson(res, 400, { ok: false, error: { code: 'BAD_REQUEST', message: `Body is not JSON: ${(err as Error).message}` } })
       }
@@ -145,9 +205,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   return {
     server,
     port,
-    token,
+    apiKey,
     origin,
-    url: `${origin}/?token=${token}`,
+    url: `${origin}/?token=${newLinkToken()}`,
+    newLink: () => `${origin}/?token=${newLinkToken()}`,
     close: async () => {
       unsubscribe()
       for (const client of sseClients) client.end()
@@ -158,30 +219,34 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   }
 }
 
-function tokenMatches(offered: string, token: string): boolean {
+function secretMatches(offered: string, secret: string): boolean {
   const a = Buffer.from(offered)
-  const b = Buffer.from(token)
+  const b = Buffer.from(secret)
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-function isAuthorized(req: IncomingMessage, token: string): boolean {
-  const auth = req.headers.authorization
-  if (auth?.startsWith('Bearer ') && tokenMatches(auth.slice(7).trim(), token)) return true
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=')
-    if (name === COOKIE && tokenMatches(value.join('='), token)) return true
-  }
-  return false
+function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
 }
 
+function redirect(res: ServerResponse, location: string, cookie?: string): void {
+  res.writeHead(302, { location, 'cache-control': 'no-store', ...(cookie ? { 'set-cookie': cookie } : {}) })
+  res.end()
+}
+
+/**
+ * The request body as text; past MAX_BODY_BYTES it throws, after reading (and dropping) the rest so that the 413
+ * reaches a client still sending, unless that rest is huge too (then the connection is closed on it).
+ */
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large')
-    chunks.push(chunk as Buffer)
+    if (size > 8 * MAX_BODY_BYTES) break
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer)
   }
+  if (size > MAX_BODY_BYTES) throw new Error(`The request body is larger than ${formatBytes(MAX_BODY_BYTES)}.`)
   return Buffer.concat(chunks).toString('utf8')
 }
 
@@ -206,7 +271,7 @@ async function uploadDatabase(req: IncomingMessage, res: ServerResponse, url: UR
   }
   if (req.method !== 'POST') return fail(405, new SqlstillError('BAD_REQUEST', 'Upload a database with POST.'))
   // Not a CORS-safelisted type: a cross-site form cannot send it without a preflight we never answer.
-  if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/octet-stream') {
+  if (mediaType(req) !== 'application/octet-stream') {
     return fail(415, new SqlstillError('BAD_REQUEST', 'Send the database as application/octet-stream.'))
   }
   const tooLarge = () => new SqlstillError('BAD_REQUEST', `The file is larger than the ${formatBytes(maxBytes)} upload limit; open it by path instead.`, { maxBytes })

@@ -68,7 +68,12 @@ function withCompetingLoad<T>(fn: () => T): T {
   }
 }
 
-export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
+/**
+ * `training`: everything above. `architectures` (its own section, `npm run bench architectures`): only the packed
+ * Qwen2.5-0.5B reference and its evaluation rate, then each other architecture against it, in one run.
+ */
+export async function benchTraining(options: { architecturesOnly?: boolean } = {}): Promise<Omit<SectionResult, 'seconds'>> {
+  const archOnly = options.architecturesOnly === true
   const log = (l: string) => process.stdout.write(`  ${l}\n`)
   const model = await syntheticModel('0.5b', log)
   const db = benchDatabase()
@@ -84,20 +89,10 @@ export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
     const cores = availableParallelism()
 
     log(`packed: ${batch} examples a step, ${pack}-token sequences…`)
-    const packedRun = runWorker(['--model', model.path, '--data', data, '--batch', batch, '--pack', pack, '--steps', quick ? '2' : '3', '--export'])
+    const packedRun = runWorker(['--model', model.path, '--data', data, '--batch', batch, '--pack', pack, '--steps', quick ? '2' : '3', ...(archOnly ? [] : ['--export'])])
     const packed = rates(packedRun)
-    log('each example alone (no packing)…')
-    const aloneRun = runWorker(['--model', model.path, '--data', data, '--batch', '2', '--steps', '1', '--no-packing', '--threads', String(cores)])
-    const alone = rates(aloneRun)
     log('evaluation pass (forward only, packed)…')
     const evalRate = rates(runWorker(['--model', model.path, '--data', data, '--batch', batch, '--pack', pack, '--steps', '2', '--eval'])).examplesPerSecond
-    log('peak RSS at ~1,024-token packed sequences…')
-    const small = runWorker(['--model', model.path, '--data', data, '--batch', '8', '--pack', '1024', '--steps', '2'])
-    const smallTokens = Math.max(...small.steps.map((s) => s.computedTokens / s.sequences))
-    log('with another process keeping one core busy: thread governor, then a fixed thread count…')
-    const loadedAuto = rates(withCompetingLoad(() => runWorker(['--model', model.path, '--data', data, '--batch', batch, '--pack', pack, '--steps', quick ? '2' : '3'])))
-    const quietSmall = rates(runWorker(['--model', model.path, '--data', data, '--batch', '8', '--steps', '2', '--threads', String(cores)]))
-    const loadedFixed = rates(withCompetingLoad(() => runWorker(['--model', model.path, '--data', data, '--batch', '8', '--steps', '2', '--threads', String(cores)])))
 
     // The default customization: 1,000 training pairs for the default epochs, evaluation every evalEvery steps and
     // at the end on the held-out share (evalFraction 0.1 of the synthesized pairs).
@@ -109,39 +104,56 @@ export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
     const tag = `0.5b ${model.quantization}, real tokenizer, ${db.name}`
     const figures: BenchFigure[] = [
       { name: `[${tag}] tokens per example`, value: packed.tokensPerExample, unit: 'tok', note: 'prompt + completion' },
-      { name: `[${tag}] positions computed per example, alone`, value: alone.computedPerExample, unit: 'tok' },
       { name: `[${tag}] positions computed per example, packed`, value: packed.computedPerExample, unit: 'tok', note: `${batch} examples a step` },
-      {
-        name: `[${tag}] fewer positions computed (alone ÷ packed)`,
-        value: alone.computedPerExample / packed.computedPerExample,
-        unit: '×',
-        goal: { op: '>=', value: 5 },
-      },
-      { name: `[${tag}] examples/s, alone`, value: alone.examplesPerSecond, unit: 'ex/s' },
       { name: `[${tag}] examples/s, packed`, value: packed.examplesPerSecond, unit: 'ex/s' },
       { name: `[${tag}] completion tokens/s, packed`, value: packed.completionTokensPerSecond, unit: 'tok/s' },
-      { name: `[${tag}] packed ÷ alone examples/s`, value: packed.examplesPerSecond / alone.examplesPerSecond, unit: '×' },
-      { name: `[${tag}] default customization projected, alone`, value: projectMinutes(alone.examplesPerSecond), unit: 'min', note: `${pairs} pairs × ${defaults.epochs} epochs + ${evals} evaluations` },
       { name: `[${tag}] default customization projected, packed`, value: projectMinutes(packed.examplesPerSecond), unit: 'min', goal: { op: '<=', value: 60 } },
-      { name: `[${tag}] peak RSS, ~${Math.round(smallTokens)}-token packed sequences`, value: small.peakRssBytes / 2 ** 20, unit: 'MiB', goal: { op: '<=', value: 3072 } },
       { name: `[${tag}] peak RSS, default (${pack}-token packing)`, value: packedRun.peakRssBytes / 2 ** 20, unit: 'MiB' },
-      {
-        name: `[${tag}] one core busy elsewhere ÷ quiet, thread governor`,
-        value: loadedAuto.examplesPerSecond / packed.examplesPerSecond,
-        unit: '×',
-        note: `threads used: ${loadedAuto.threads.join(', ')} of ${cores}`,
-      },
-      {
-        name: `[${tag}] one core busy elsewhere ÷ quiet, ${cores} fixed threads`,
-        value: loadedFixed.examplesPerSecond / quietSmall.examplesPerSecond,
-        unit: '×',
-        note: 'batch 8; what spinning threads do without the governor',
-      },
     ]
-    if (packedRun.exportSeconds !== undefined) figures.push({ name: '[0.5b] export: fuse + quantize to Q4_K_M', value: packedRun.exportSeconds, unit: 's' })
+    const runs: Record<string, unknown> = { packed: packedRun, evalExamplesPerSecond: evalRate }
+    if (!archOnly) {
+      log('each example alone (no packing)…')
+      const aloneRun = runWorker(['--model', model.path, '--data', data, '--batch', '2', '--steps', '1', '--no-packing', '--threads', String(cores)])
+      const alone = rates(aloneRun)
+      log('peak RSS at ~1,024-token packed sequences…')
+      const small = runWorker(['--model', model.path, '--data', data, '--batch', '8', '--pack', '1024', '--steps', '2'])
+      const smallTokens = Math.max(...small.steps.map((s) => s.computedTokens / s.sequences))
+      log('with another process keeping one core busy: thread governor, then a fixed thread count…')
+      const loadedAuto = rates(withCompetingLoad(() => runWorker(['--model', model.path, '--data', data, '--batch', batch, '--pack', pack, '--steps', quick ? '2' : '3'])))
+      const quietSmall = rates(runWorker(['--model', model.path, '--data', data, '--batch', '8', '--steps', '2', '--threads', String(cores)]))
+      const loadedFixed = rates(withCompetingLoad(() => runWorker(['--model', model.path, '--data', data, '--batch', '8', '--steps', '2', '--threads', String(cores)])))
+
+      figures.push(
+        { name: `[${tag}] positions computed per example, alone`, value: alone.computedPerExample, unit: 'tok' },
+        {
+          name: `[${tag}] fewer positions computed (alone ÷ packed)`,
+          value: alone.computedPerExample / packed.computedPerExample,
+          unit: '×',
+          goal: { op: '>=', value: 5 },
+        },
+        { name: `[${tag}] examples/s, alone`, value: alone.examplesPerSecond, unit: 'ex/s' },
+        { name: `[${tag}] packed ÷ alone examples/s`, value: packed.examplesPerSecond / alone.examplesPerSecond, unit: '×' },
+        { name: `[${tag}] default customization projected, alone`, value: projectMinutes(alone.examplesPerSecond), unit: 'min', note: `${pairs} pairs × ${defaults.epochs} epochs + ${evals} evaluations` },
+        { name: `[${tag}] peak RSS, ~${Math.round(smallTokens)}-token packed sequences`, value: small.peakRssBytes / 2 ** 20, unit: 'MiB', goal: { op: '<=', value: 3072 } },
+        {
+          name: `[${tag}] one core busy elsewhere ÷ quiet, thread governor`,
+          value: loadedAuto.examplesPerSecond / packed.examplesPerSecond,
+          unit: '×',
+          note: `threads used: ${loadedAuto.threads.join(', ')} of ${cores}`,
+        },
+        {
+          name: `[${tag}] one core busy elsewhere ÷ quiet, ${cores} fixed threads`,
+          value: loadedFixed.examplesPerSecond / quietSmall.examplesPerSecond,
+          unit: '×',
+          note: 'batch 8; what spinning threads do without the governor',
+        },
+      )
+      if (packedRun.exportSeconds !== undefined) figures.push({ name: '[0.5b] export: fuse + quantize to Q4_K_M', value: packedRun.exportSeconds, unit: 's' })
+      Object.assign(runs, { alone: aloneRun, small, loadedAuto, quietSmall, loadedFixed })
+    }
 
     const architectures: Record<string, BenchWorkerResult> = {}
-    if (!quick) {
+    if (!quick || archOnly) {
       for (const key of Object.keys(STUDENT_SHAPES) as StudentShapeKey[]) {
         const student = await syntheticStudent(key, log)
         log(`${student.shape.name}: its pipeline prompts, packed training…`)
@@ -163,7 +175,7 @@ export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
       }
     }
     return {
-      section: 'training',
+      section: archOnly ? 'architectures' : 'training',
       figures,
       details: {
         model: model.path,
@@ -174,7 +186,7 @@ export async function benchTraining(): Promise<Omit<SectionResult, 'seconds'>> {
         backend,
         // per backend, the training-graph ops that run on the CPU: measured for this run's device, from the source for the others
         fallbackOps: { measured: packedRun.fallbackOps, fromSource: BACKEND_FALLBACKS_FROM_SOURCE },
-        runs: { packed: packedRun, alone: aloneRun, small, loadedAuto, quietSmall, loadedFixed, evalExamplesPerSecond: evalRate, architectures },
+        runs: { ...runs, architectures },
       },
     }
   } finally {

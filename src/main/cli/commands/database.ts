@@ -1,6 +1,8 @@
-// `sqlstill schema DB` and `sqlstill query DB SQL`.
+// `sqlstill schema DB` and `sqlstill query DB SQL` (or `--sql-file FILE|-`).
+import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { Option } from 'commander'
+import { SqlstillError } from '../../../shared/errors'
 import type { Schema, Table } from '../../../shared/schema'
 import { openDatabase } from '../../core/db'
 import { formatResult, type OutputFormat } from '../output'
@@ -26,11 +28,16 @@ export function register(program: Command): void {
     .command('query')
     .description('run one read-only SQL statement and print the result')
     .argument('<db>', 'path to a SQLite database file')
-    .argument('<sql>', 'the SQL statement (SELECT / WITH …)')
+    .argument('[sql]', 'the SQL statement (SELECT / WITH …); after "--" when it starts with "-" (a comment)')
+    .option('--sql-file <file>', 'read the statement from a file ("-" for standard input): any length, any first character')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .option('--max-rows <n>', 'row cap', parsePositiveInt, 10_000)
     .option('--timeout <ms>', 'time limit in milliseconds', parsePositiveInt, 10_000)
-    .action(async (dbPath: string, sql: string, opts: { format: OutputFormat; maxRows: number; timeout: number }) => {
+    .action(async function (this: Command, dbPath: string, sqlArg: string | undefined, opts: { sqlFile?: string; format: OutputFormat; maxRows: number; timeout: number }) {
+      if ((sqlArg === undefined) === (opts.sqlFile === undefined)) {
+        this.error(sqlArg === undefined ? "error: missing required argument 'sql' (or --sql-file FILE)" : 'error: give the SQL as an argument or with --sql-file, not both')
+      }
+      const sql = sqlArg ?? (await readSqlFile(opts.sqlFile!))
       const db = await openDatabase(dbPath)
       try {
         const result = await db.query(sql, { maxRows: opts.maxRows, timeoutMs: opts.timeout })
@@ -41,6 +48,21 @@ export function register(program: Command): void {
         await db.close()
       }
     })
+}
+
+/** The statement from a file or, for "-", from standard input (a pipe or a here-document). */
+async function readSqlFile(file: string): Promise<string> {
+  if (file !== '-') {
+    try {
+      return await readFile(file, 'utf8')
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      throw new SqlstillError(code === 'EACCES' ? 'PERMISSION_DENIED' : 'NOT_FOUND', `Cannot read the SQL file ${file}: ${(err as Error).message}`, { path: file })
+    }
+  }
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 function describeTable(table: Table): string {

@@ -51,8 +51,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     port: opts.port,
     routes: [openAiRoute(service.student)],
   })
-  process.stdout.write(`sqlstill: browser mode at ${host.url}\n`)
-  process.stdout.write(`sqlstill: OpenAI-compatible API at ${host.origin}/v1 (API key: the token in the URL)\n`)
+  process.stdout.write(`sqlstill: browser mode at ${host.url} (a one-time link: it signs this browser in once)\n`)
+  process.stdout.write(`sqlstill: OpenAI-compatible API at ${host.origin}/v1, API key ${host.apiKey} (also for scripts calling /api)\n`)
   if (opts.open) openInBrowser(host.url)
 
   const shutdown = async () => {

@@ -59,6 +59,15 @@ export function classifySqliteError(err: unknown, context: ErrorContext = {}): S
         `(the folder is read-only). Copy the database to a writable folder and open the copy (SQLite: ${text}).`,
     )
   }
+  if (sqliteCode === 'SQLITE_READONLY_ROLLBACK') {
+    // a hot journal: a writer crashed mid-transaction, and only a connection that may write can roll it back
+    return make(
+      'READ_ONLY',
+      `The database file ${file} needs recovery: a program that was writing to it stopped mid-transaction and left a ` +
+        `hot journal. Open it once with a program that can write (the app that made it, or sqlite3) to recover it; ` +
+        `sqlstill only reads (SQLite: ${text}).`,
+    )
+  }
   switch (primary) {
     case 'SQLITE_CORRUPT':
       return make('CORRUPT_DATABASE', `The database file ${file} is corrupt (SQLite: ${text}).`)
@@ -85,6 +94,7 @@ export function classifySqliteError(err: unknown, context: ErrorContext = {}): S
     case 'SQLITE_IOERR':
       return make('INTERNAL', `Reading the database file ${file} failed (SQLite: ${text}).`)
     case 'SQLITE_NOMEM':
+      return make('TOO_LARGE', `The query needs more memory than sqlstill lets one query use; ask for fewer or smaller values (SQLite: ${text}).`)
     case 'SQLITE_FULL':
       return make('INTERNAL', `SQLite ran out of resources (SQLite: ${text}).`)
     default:

@@ -8,6 +8,7 @@ import { SqlstillError, toErrorShape, type ApiErrorShape } from '../../../shared
 import { DEFAULT_ROW_CAP, type QueryResult } from '../../../shared/query'
 import type { SqlValue } from '../../../shared/schema'
 import { classifySqliteError } from './classifyError'
+import { assertReadingPragma, isReadingPragma } from './pragmas'
 import { encodeValue } from './values'
 
 export type CompileResult = { ok: true; readonly: boolean; columnNames: string[] } | { ok: false; error: ApiErrorShape }
@@ -19,6 +20,10 @@ export function trimStatement(sql: string): string {
 
 function prepare(db: Database.Database, sql: string, path?: string): Database.Statement {
   if (typeof sql !== 'string') throw new SqlstillError('BAD_REQUEST', 'The SQL must be a string.')
+  // SQLite stops reading at a NUL: whatever follows it would be silently dropped
+  if (sql.includes('\0')) throw new SqlstillError('BAD_REQUEST', 'The SQL contains a NUL character; SQLite would ignore everything after it, so it was not run.')
+  // before prepare: SQLite applies most PRAGMA settings while compiling them (busy_timeout, locking_mode, …)
+  assertReadingPragma(sql)
   try {
     return db.prepare(sql)
   } catch (err) {
@@ -45,7 +50,21 @@ export function assertRunnable(stmt: Database.Statement): void {
 
 export interface RunOptions {
   maxRows?: number
+  /** The result is cut once its values pass this many bytes (default MAX_RESULT_BYTES). */
+  maxBytes?: number
   path?: string
+}
+
+/**
+ * What one result may hold: the rows travel over IPC as JSON and fill the grid, and 6,000 × 100 KB ran into V8's
+ * string limit ("Invalid string length") after 18 s. A result past it is cut like one past the row cap.
+ */
+export const MAX_RESULT_BYTES = 64 * 1024 ** 2
+
+/** About what a value costs in the JSON result (strings as UTF-16 code units: close enough for a cap). */
+function valueBytes(v: SqlValue): number {
+  if (typeof v === 'string') return v.length + 2
+  return 8
 }
 
 export function runQuery(db: Database.Database, sql: string, opts: RunOptions = {}): QueryResult {
@@ -59,25 +78,38 @@ export function runQuery(db: Database.Database, sql: string, opts: RunOptions = 
   const columns = stmt.columns().map((c) => ({ name: c.name, declaredType: c.type ?? null, table: c.table ?? null }))
   const rows: SqlValue[][] = []
   let truncated = false
+  let truncatedBy: QueryResult['truncatedBy']
+  const maxBytes = opts.maxBytes ?? MAX_RESULT_BYTES
+  let bytes = 0
   try {
     for (const raw of stmt.iterate() as IterableIterator<unknown[]>) {
       if (rows.length >= rowCap) {
         // Leaving the loop calls the iterator's return(), which resets the statement: no more rows are computed.
         truncated = true
+        truncatedBy = 'rows'
         break
       }
-      rows.push(raw.map(encodeValue))
+      const row = raw.map(encodeValue)
+      for (const v of row) bytes += valueBytes(v)
+      if (bytes > maxBytes) {
+        truncated = true
+        truncatedBy = 'bytes'
+        break
+      }
+      rows.push(row)
     }
   } catch (err) {
     throw classifySqliteError(err, { path: opts.path })
   }
   const elapsedMs = Math.max(performance.now() - start, 0.001)
-  return { columns, rows, rowCount: rows.length, truncated, rowCap, elapsedMs: round3(elapsedMs), sql: text }
+  return { columns, rows, rowCount: rows.length, truncated, ...(truncatedBy ? { truncatedBy, byteCap: maxBytes } : {}), rowCap, elapsedMs: round3(elapsedMs), sql: text }
 }
 
 /** Prepares without running: reports syntax errors and unknown tables/columns exactly as SQLite words them. */
 export function compileStatement(db: Database.Database, sql: string, path?: string): CompileResult {
   try {
+    // a PRAGMA setter is valid SQL that query() refuses; it is not even compiled, since compiling applies it
+    if (typeof sql === 'string' && !isReadingPragma(sql)) return { ok: true, readonly: false, columnNames: [] }
     const stmt = prepare(db, sql, path)
     const columnNames = stmt.reader ? stmt.columns().map((c) => c.name) : []
     // `readonly` means "query() would accept it": it reads only and returns rows.

@@ -1,13 +1,26 @@
 // The db host: one child process per open database. It owns the read-only connection and runs one request at
 // a time, synchronously. It exists so the parent can stop a runaway query for real, by killing this process
 // (better-sqlite3 has no sqlite3_interrupt, and a thread stuck in sqlite3_step cannot be stopped).
+import { Worker } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import { SqlstillError, toErrorShape } from '../../../shared/errors'
 import { classifySqliteError } from './classifyError'
 import { compileStatement, runQuery } from './execute'
 import { introspectSchema } from './introspect'
 import { openReadOnlySync } from './openReadOnly'
-import type { HostRequest, HostResponse } from './protocol'
+import { MEMORY_CAP_SIGNAL, QUERY_PROCESS_MEMORY_CAP_BYTES, type HostRequest, type HostResponse } from './protocol'
+
+// A memory cap for this process, so one query cannot take the machine: `SELECT randomblob(5e8)` ×4 in one row took
+// 3.9 GB. SQLite's own heap limit is off in better-sqlite3's build (no memory statistics), and the main thread is
+// inside sqlite3_step while a query runs, so a worker thread watches the resident size and, past the cap, ends the
+// process with MEMORY_CAP_SIGNAL; the parent reports that as TOO_LARGE and starts a new host for the next request.
+new Worker(
+  `const { workerData } = require('node:worker_threads')
+   setInterval(() => {
+     if (process.memoryUsage.rss() > workerData.cap) process.kill(process.pid, workerData.signal)
+   }, 50)`, // not unref'd: that would end the worker at once (the worker itself is unref'd below)
+  { eval: true, workerData: { cap: QUERY_PROCESS_MEMORY_CAP_BYTES, signal: process.platform === 'win32' ? 'SIGKILL' : MEMORY_CAP_SIGNAL } },
+).unref()
 
 let db: Database.Database | undefined
 let dbPath: string | undefined

@@ -4,12 +4,13 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { SqlstillError } from '../../../shared/errors'
+import { formatBytes } from '../../../shared/format'
 import { DEFAULT_QUERY_TIMEOUT_MS, type QueryOptions, type QueryResult } from '../../../shared/query'
 import type { Schema } from '../../../shared/schema'
 import { entryPoint } from '../entries'
 import type { CompileResult } from './execute'
 import { checkDatabaseFile } from './openReadOnly'
-import type { HostOp, HostRequest, HostResponse } from './protocol'
+import { MEMORY_CAP_SIGNAL, QUERY_PROCESS_MEMORY_CAP_BYTES, type HostOp, type HostRequest, type HostResponse } from './protocol'
 
 export interface DatabaseHandle {
   readonly id: string
@@ -298,10 +299,16 @@ export class HostedDatabase implements DatabaseHandle {
     this.child = undefined
     this.hostReady = undefined
     this.failInFlight(
-      new SqlstillError(
-        'INTERNAL',
-        `The database process for "${this.name}" stopped unexpectedly (${signal ?? `exit code ${code}`}); the next request starts a new one.`,
-      ),
+      signal === MEMORY_CAP_SIGNAL
+        ? new SqlstillError(
+            'TOO_LARGE',
+            `The query needed more than ${formatBytes(QUERY_PROCESS_MEMORY_CAP_BYTES)} of memory and was stopped; ask for fewer or smaller values.`,
+            { capBytes: QUERY_PROCESS_MEMORY_CAP_BYTES },
+          )
+        : new SqlstillError(
+            'INTERNAL',
+            `The database process for "${this.name}" stopped unexpectedly (${signal ?? `exit code ${code}`}); the next request starts a new one.`,
+          ),
     )
   }
 

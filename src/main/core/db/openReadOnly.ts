@@ -45,6 +45,9 @@ export function checkDatabaseFile(path: string): CheckedFile {
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new SqlstillError('NOT_FOUND', `The database file "${abs}" does not exist.`, { path: abs })
     }
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new SqlstillError('PERMISSION_DENIED', `You do not have permission to read "${abs}".`, { path: abs })
+    }
     throw new SqlstillError('NOT_FOUND', `The database file "${abs}" cannot be read: ${(err as Error).message}`, {
       path: abs,
     })
@@ -79,6 +82,10 @@ function readHeader(path: string): Buffer {
   try {
     fd = openSync(path, 'r')
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new SqlstillError('PERMISSION_DENIED', `You do not have permission to read "${path}".`, { path })
+    }
     throw new SqlstillError('NOT_FOUND', `The database file "${path}" cannot be read: ${(err as Error).message}`, {
       path,
     })

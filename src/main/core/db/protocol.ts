@@ -12,3 +12,8 @@ export type HostRequest =
 export type HostOp = HostRequest['op']
 
 export type HostResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ApiErrorShape }
+
+/** The most a database host may hold resident (its connection, one query's values); past it the query is stopped. */
+export const QUERY_PROCESS_MEMORY_CAP_BYTES = 1.5 * 1024 ** 3
+/** The signal a database host ends itself with when past the cap (POSIX; on Windows it is killed plainly). */
+export const MEMORY_CAP_SIGNAL = 'SIGUSR2'

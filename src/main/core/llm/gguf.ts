@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises'
 import { GgufFileType, readGgufFileInfo } from 'node-llama-cpp'
 import { SqlstillError } from '../../../shared/errors'
 import type { GgufModelInfo, PromptForm } from '../../../shared/models'
+import { checkGgufStructure } from '../gguf/structure'
 export type { GgufModelInfo }
 
 
@@ -47,8 +48,13 @@ export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
   const sizeBytes = await checkFile(path)
   let info: Awaited<ReturnType<typeof readGgufFileInfo>>
   try {
+    // node-llama-cpp's parser allocates what a crafted header declares: it sees only files whose header fits
+    await checkGgufStructure(path)
     info = await readGgufFileInfo(path, { sourceType: 'filesystem', ignoreKeys: IGNORED_KEYS, logWarnings: false })
   } catch (err) {
+    if (err instanceof SqlstillError) throw err
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM') throw new SqlstillError('PERMISSION_DENIED', `No permission to read ${path}`, { path })
     throw new SqlstillError('NOT_A_MODEL', `${path} is not a readable GGUF file: ${(err as Error).message}`, { path })
   }
   const metadata = info.metadata as unknown as Record<string, Record<string, unknown> | undefined>

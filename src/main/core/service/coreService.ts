@@ -1,7 +1,7 @@
 // The one implementation of the API contract. Both shells (Electron IPC, the web host) and the tests
 // drive exactly this object; only the shell-specific bits (a native file dialog) are injected.
 import { randomUUID } from 'node:crypto'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import type { AppInfo, DatabaseInfo, RecentDatabase } from '../../../shared/api'
 import { SqlstillError } from '../../../shared/errors'
@@ -38,13 +38,29 @@ export interface CoreServiceOptions {
 interface OpenEntry {
   handle: DatabaseHandle
   info: DatabaseInfo
+  /** The file itself (symlinks resolved): what makes two opens the same database. */
+  realPath: string
 }
+
+/** The file a path names, symlinks resolved; the path itself when it cannot be resolved (openDatabase then says why). */
+function realPathOr(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
+}
+
+/** Each open database is a query process of its own (~55 MB). */
+export const MAX_OPEN_DATABASES = 16
 
 export class CoreService {
   readonly events = new EventBus()
   readonly handlers: ApiHandlers
   readonly student: AskService
   private readonly open = new Map<string, OpenEntry>()
+  /** Opens in flight, by real path: eight simultaneous opens of one file are one open. */
+  private readonly opening = new Map<string, Promise<DatabaseInfo>>()
   /** queryId → database id, so `db.cancel` can find the running query. */
   private readonly runningQueries = new Map<string, string>()
   private readonly teacher: TeacherHandlers
@@ -75,11 +91,28 @@ export class CoreService {
     return normalizeSettings(this.options.store.get(SETTINGS_KEY))
   }
 
-  /** Opens (or returns the already-open handle of) a database file. */
-  async openDatabase(path: string): Promise<DatabaseInfo> {
-    const absolute = resolve(path)
-    for (const entry of this.open.values()) if (entry.info.path === absolute) return entry.info
-    const handle = await openDatabase(absolute)
+  /**
+   * Opens (or returns the already-open handle of) a database file. The same file reached by another path (a
+   * symlink, `..`) is the same database, and so are opens of it still in flight: each database is one query process
+   * (~55 MB), so they are also capped at MAX_OPEN_DATABASES.
+   */
+  openDatabase(path: string): Promise<DatabaseInfo> {
+    const real = realPathOr(resolve(path))
+    for (const entry of this.open.values()) if (entry.realPath === real) return Promise.resolve(entry.info)
+    const pending = this.opening.get(real)
+    if (pending) return pending
+    if (this.open.size + this.opening.size >= MAX_OPEN_DATABASES) {
+      return Promise.reject(
+        new SqlstillError('TOO_LARGE', `${MAX_OPEN_DATABASES} databases are open already; close one to open another.`, { limit: MAX_OPEN_DATABASES }),
+      )
+    }
+    const task = this.openNow(real).finally(() => this.opening.delete(real))
+    this.opening.set(real, task)
+    return task
+  }
+
+  private async openNow(real: string): Promise<DatabaseInfo> {
+    const handle = await openDatabase(real)
     let schema
     try {
       schema = await handle.schema()
@@ -94,10 +127,10 @@ export class CoreService {
       sizeBytes: handle.sizeBytes,
       tableCount: schema.tables.filter((t) => t.kind !== 'view').length,
       viewCount: schema.tables.filter((t) => t.kind === 'view').length,
-      isDemo: handle.path === resolve(this.demoPath),
+      isDemo: real === realPathOr(resolve(this.demoPath)),
       openedAt: new Date().toISOString(),
     }
-    this.open.set(handle.id, { handle, info })
+    this.open.set(handle.id, { handle, info, realPath: real })
     this.rememberRecent(info)
     this.events.emit('db.opened', info)
     return info

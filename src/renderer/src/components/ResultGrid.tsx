@@ -8,7 +8,7 @@ import {
 } from '@tanstack/react-table'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useCallback, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react'
-import { cellText, toCsv, toJsonRecords, toTsv } from '../../../shared/format'
+import { cellText, formatBytes, toCsv, toJsonRecords, toTsv } from '../../../shared/format'
 import type { QueryResult } from '../../../shared/query'
 import type { SqlValue } from '../../../shared/schema'
 import { copyText, downloadText } from '../lib/download'
@@ -27,7 +27,7 @@ interface Props {
 function initialWidth(name: string, rows: DataRow[], index: number): number {
   let chars = name.length + 2
   const step = Math.max(1, Math.floor(rows.length / 100))
-  const measure = (r: number) => (chars = Math.max(chars, cellText(rows[r]![index] ?? null).length))
+  const measure = (r: number) => (chars = Math.max(chars, Math.min(MAX_CELL_CHARS, cellText(rows[r]![index] ?? null).length)))
   for (let r = 0; r < Math.min(rows.length, 50); r++) measure(r)
   for (let r = 0; r < rows.length; r += step) measure(r)
   for (let r = Math.max(0, rows.length - 20); r < rows.length; r++) measure(r)
@@ -38,13 +38,25 @@ function isNumeric(value: SqlValue): boolean {
   return typeof value === 'number' || (typeof value === 'object' && value !== null && '$bigint' in value)
 }
 
-/** Renders one value: NULL and BLOBs are marked so they cannot be mistaken for text. */
+/** What a cell shows of a long text (copy and export keep all of it): a 100 KB value in every row made the DOM crawl. */
+export const MAX_CELL_CHARS = 1000
+
+/** Renders one value: NULL and BLOBs are marked so they cannot be mistaken for text; long text is cut, marked. */
 function Cell({ value }: { value: SqlValue }) {
   if (value === null) return <span className="cell-null">NULL</span>
   if (typeof value === 'object') {
     return '$blob' in value ? <span className="cell-blob">{cellText(value)}</span> : <>{value.$bigint}</>
   }
-  return <>{String(value)}</>
+  const text = String(value)
+  if (text.length <= MAX_CELL_CHARS) return <>{text}</>
+  return (
+    <>
+      {text.slice(0, MAX_CELL_CHARS)}
+      <span className="cell-cut" title={`${text.length.toLocaleString()} characters; copy the cell for all of them`}>
+        … (+{(text.length - MAX_CELL_CHARS).toLocaleString()})
+      </span>
+    </>
+  )
 }
 
 /**
@@ -188,7 +200,9 @@ export function ResultGrid({ result }: Props) {
         </span>
         {result.truncated && (
           <span className="result-truncated" data-testid="result-truncated" role="status">
-            truncated at {formatCount(result.rowCap)} rows
+            {result.truncatedBy === 'bytes'
+              ? `cut at ${formatBytes(result.byteCap ?? 0)} of values (${formatCount(result.rowCount)} rows shown)`
+              : `truncated at ${formatCount(result.rowCap)} rows`}
           </span>
         )}
         {notice && (
