@@ -100,7 +100,33 @@ export interface FilterCount {
   reasons: Record<string, number>
 }
 
-export interface StageRecord {
+/** One model's execution accuracy on the run's eval split: overall and on the user's own pairs. */
+export interface EvalFigures {
+  all: number | null
+  userItems: number | null
+}
+
+/** Whether the customized adapter beat the base model, and whether it was switched on. */
+export interface ActivationDecision {
+  activate: boolean
+  activated: boolean
+  reason: string
+}
+
+/** What each stage records beyond the counts: one type per stage, so no reader has to guess or cast. */
+export interface StageExtras {
+  info: { rules: number; addRef: number; fixIt: number }
+  /** Questions kept from the template when the teacher failed to rephrase, by reason. */
+  questions: { notes: Record<string, number> }
+  /** Self-consistency agreement per question id, and the k samples asked for. */
+  sql: { agreement: Record<string, number>; k: number }
+  filters: { train: number; eval: number }
+  dataset: { train: number; eval: number; user: number; trainByScenario: Record<string, number> }
+  train: { adapterPath: string; maxLength?: number; evalExamples: number; planTargets: boolean; promptForm: 'chat' | 'completion' }
+  evaluate: { base: EvalFigures; customized: EvalFigures; decision: ActivationDecision }
+}
+
+export interface StageRecord<Extra = StageExtras[StageName]> {
   status: StageStatus
   startedAt?: string
   finishedAt?: string
@@ -112,9 +138,11 @@ export interface StageRecord {
   /** Per filter, in application order (the filters stage). */
   filters?: Record<string, FilterCount>
   error?: { code: string; message: string }
-  /** Stage-specific facts (e.g. the adapter path, the activation decision). */
-  extra?: Record<string, unknown>
+  /** Stage-specific facts (e.g. the adapter path, the activation decision), set when the stage is done. */
+  extra?: Extra
 }
+
+export type StageRecords = { [S in StageName]: StageRecord<StageExtras[S]> }
 
 export interface RunManifest {
   schemaVersion: 1
@@ -122,7 +150,13 @@ export interface RunManifest {
   updatedAt: string
   teacherId: string
   settings: CustomizeSettings
-  stages: Record<StageName, StageRecord>
+  stages: StageRecords
+}
+
+/** The adapter a run trained, once its train stage is done. */
+export function trainedAdapterPath(manifest: RunManifest): string | null {
+  const train = manifest.stages.train
+  return train.status === 'done' && train.extra?.adapterPath ? train.extra.adapterPath : null
 }
 
 export interface CustomizeProgress {
@@ -145,11 +179,8 @@ export interface CustomizeResult {
   outDir: string
   manifest: RunManifest
   adapterPath: string | null
-  decision: { activate: boolean; activated: boolean; reason: string } | null
-  evaluation: {
-    base: { all: number | null; userItems: number | null }
-    customized: { all: number | null; userItems: number | null }
-  } | null
+  decision: ActivationDecision | null
+  evaluation: { base: EvalFigures; customized: EvalFigures } | null
 }
 
 export interface Verdicts {

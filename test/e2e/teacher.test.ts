@@ -191,6 +191,32 @@ describe.skipIf(!hasChromium)('the teacher diff in Chromium (browser mode)', () 
     await dialog().waitFor({ state: 'detached' })
   })
 
+  it('compares the question in the box, and Ctrl+Enter still runs the main editor once the diff has been open', async () => {
+    await useScriptedTeacher()
+    await setAlways(false)
+    await askStudent(QUESTION)
+    // typed but not asked: Compare asks the student first, then opens the diff on that question (it used to
+    // compare the previous one)
+    const next = 'How many genres are there?'
+    await e2e.page.getByTestId('ask-input').fill(next)
+    await e2e.page.getByTestId('ask-teacher').click()
+    await dialog().waitFor({ timeout: 60_000 })
+    await expect.poll(() => dialog().getByTestId('teacher-diff-question').textContent()).toBe(next)
+    expect((await history())[0]!.question).toBe(next)
+    await dialog().getByTestId('teacher-asking').waitFor({ state: 'detached', timeout: 60_000 })
+    await expect.poll(() => sideText('modified')).toBe(SCRIPTED_SQL)
+    await dialog().getByTestId('teacher-diff-close').click()
+    await dialog().waitFor({ state: 'detached' })
+    // the diff editor binds Ctrl+Enter too; the main editor keeps its own
+    await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.press('ControlOrMeta+A')
+    await e2e.page.keyboard.press('Delete')
+    await e2e.page.keyboard.type('SELECT 4 AS four')
+    await e2e.page.keyboard.press('ControlOrMeta+Enter')
+    await expect.poll(() => e2e.page.locator('[data-testid="result-grid"] .grid-header').textContent()).toMatch(/four/)
+    await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^1 row/)
+  })
+
   it('shows a teacher query that fails as such, and stores "Teacher is right" as a FixIt the run would drop', async () => {
     await useScriptedTeacher()
     await setAlways(false)

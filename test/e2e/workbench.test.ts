@@ -258,9 +258,10 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await expect.poll(() => e2e.page.locator('[data-testid="open-dialog"] [data-testid="error-code"]').textContent()).toBe('NOT_FOUND')
     await e2e.shot('08-open-dialog')
 
-    // A real path opens in a second tab; its 500 tables render as a handful of DOM rows.
+    // A real path opens in a second tab, with Enter in the path box (which once opened the first Recent entry
+    // instead: its buttons submitted the form); its 500 tables render as a handful of DOM rows.
     await e2e.page.getByTestId('open-path-input').fill(wideDbPath)
-    await e2e.page.getByTestId('open-path-submit').click()
+    await e2e.page.getByTestId('open-path-input').press('Enter')
     await e2e.page.getByTestId('open-dialog').waitFor({ state: 'detached' })
     await e2e.page.locator('[data-testid="schema-table"][data-table="t_000"]').waitFor()
     await expect.poll(() => e2e.page.locator('.schema-tree__summary').textContent()).toMatch(/^500 tables/)

@@ -86,8 +86,16 @@ export function App() {
     if (outcome.result) query.show(dbId, { status: 'done', result: outcome.result })
     else if (outcome.record.error) query.show(dbId, { status: 'error', error: outcome.record.error, sql: outcome.record.sql ?? '' })
     setHistoryVersion((v) => v + 1)
-    if (dbId === shownDb.current) teacherDiff.onStudentAnswer(dbId, outcome.record)
+    if (dbId !== shownDb.current) return
+    teacherDiff.onStudentAnswer(dbId, outcome.record)
+    // "Compare with teacher" on a question not asked yet: it was asked first, and now the diff opens on it
+    if (compareOnAnswer.current === outcome.record.question) {
+      compareOnAnswer.current = null
+      if (!teacherDiff.always) teacherDiff.open(dbId, outcome.record)
+    }
   }
+  /** The question "Compare with teacher" asked the student first, so its answer opens the diff. */
+  const compareOnAnswer = useRef<string | null>(null)
   const ask = useAsk(dbs.activeId, onAskOutcome)
   const askState = ask.state
 
@@ -123,6 +131,13 @@ export function App() {
     void ask.ask(dbs.activeId, question)
   }
   const cancelAsk = () => dbs.activeId && void ask.cancel(dbs.activeId)
+  const compareWithTeacher = (question: string) => {
+    if (!dbs.activeId) return
+    if (askState.status === 'done' && (question === '' || question === askState.record.question)) return teacherDiff.open(dbs.activeId, askState.record)
+    if (!question) return
+    compareOnAnswer.current = question
+    startAsk(question)
+  }
 
   useEffect(() => {
     setCompletionSchema(schema.status === 'ready' ? schema.schema : null)
@@ -280,14 +295,15 @@ export function App() {
             onAsk={startAsk}
             onCancel={cancelAsk}
             onOpenModels={() => setOverlay('models')}
-            extra={
+            extra={(question) => (
               <TeacherAskControls
                 state={askState}
+                question={question}
                 always={teacherDiff.always}
                 onAlwaysChange={teacherDiff.setAlways}
-                onCompare={() => askState.status === 'done' && dbs.activeId && teacherDiff.open(dbs.activeId, askState.record)}
+                onCompare={compareWithTeacher}
               />
-            }
+            )}
           />
           <div className="editor-toolbar">
             {running ? (

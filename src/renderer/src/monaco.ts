@@ -17,10 +17,20 @@ export function monacoTheme(theme: ResolvedTheme): string {
   return theme === 'dark' ? 'vs-dark' : 'vs'
 }
 
-/** Ctrl/Cmd+Enter in `editor` runs `action`, closing an open suggestion list first so it does not cover the outcome. */
-export function onCtrlEnter(editor: monaco.editor.IStandaloneCodeEditor, action: () => void): void {
-  editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => {
-    editor.trigger('sqlstill', 'hideSuggestWidget', null)
-    action()
+/**
+ * Ctrl/Cmd+Enter in `editor` runs `action`, closing an open suggestion list first so it does not cover the outcome.
+ * An action, not `addCommand`: a command's keybinding is global to every editor on the page, so the diff editor's
+ * binding (bound later) took Ctrl+Enter from the main editor for good; an action's keybinding holds only while
+ * its own editor has focus.
+ */
+export function onCtrlEnter(editor: monaco.editor.IStandaloneCodeEditor, action: () => void, id = 'sqlstill.run'): monaco.IDisposable {
+  return editor.addAction({
+    id,
+    label: 'Run',
+    keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
+    run: () => {
+      editor.trigger('sqlstill', 'hideSuggestWidget', null)
+      action()
+    },
   })
 }

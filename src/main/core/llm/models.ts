@@ -1,7 +1,7 @@
 // The model manager: a "models" folder in the data dir for downloaded files, plus models the user pointed at
 // elsewhere on disk (remembered in models/index.json, never moved or deleted — only forgotten).
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, renameSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { basename, isAbsolute, join, relative, resolve } from 'node:path'
 import type { ApiErrorShape } from '../../../shared/errors'
@@ -9,6 +9,7 @@ import { SqlstillError, toErrorShape } from '../../../shared/errors'
 import type { DownloadProgress } from './download'
 import { downloadFile, partialPath } from './download'
 import type { GgufModelInfo } from './gguf'
+import { writeFileAtomic } from '../platform/atomicFile'
 import { readModelInfo } from './gguf'
 import type { ModelDownloadProgress, ModelEntry, ModelRole, RecommendedModel } from '../../../shared/models'
 export type { ModelDownloadProgress, ModelEntry, ModelRole, RecommendedModel }
@@ -107,11 +108,8 @@ export class ModelManager {
   }
 
   private writeIndex(index: IndexFile): void {
-    mkdirSync(this.modelsDir, { recursive: true })
-    // Write-then-rename: a crash mid-write must not lose the list of external models.
-    const tmp = `${this.indexPath}.tmp`
-    writeFileSync(tmp, JSON.stringify(index, null, 2))
-    renameSync(tmp, this.indexPath)
+    // a crash mid-write must not lose the list of external models
+    writeFileAtomic(this.indexPath, JSON.stringify(index, null, 2))
   }
 
   isManaged(path: string): boolean {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { CustomizeRunSummary, CustomizeResult, RunManifest } from '../../../shared/customize'
-import { historyPairs, runState, STAGES } from '../../../shared/customize'
+import { historyPairs, runState, STAGES, trainedAdapterPath } from '../../../shared/customize'
 import { SqlstillError, toErrorShape } from '../../../shared/errors'
 import { listExamples, updateExample } from '../distill/dataset'
 import {
@@ -217,7 +217,7 @@ export class CustomizeHandlers {
         dbPath: manifest.settings.dbPath,
         studentModel: manifest.settings.studentModel,
         currentStage: current,
-        adapterPath: manifest.stages.train.status === 'done' ? String(manifest.stages.train.extra?.adapterPath ?? '') || null : null,
+        adapterPath: trainedAdapterPath(manifest),
       })
     }
     return out.sort((a, b) => b.createdAt.localeCompare(a.createdAt))

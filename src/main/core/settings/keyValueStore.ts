@@ -1,8 +1,9 @@
 // Where the app keeps small persistent state (settings, recent databases, active models).
 // The desktop shell backs it with electron-store; browser mode and the CLI with JsonFileStore, which reads
 // and writes the same config.json in the same app-data folder, so both modes see the same state.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeFileAtomic } from '../platform/atomicFile'
 
 export interface KeyValueStore {
   get<T>(key: string): T | undefined
@@ -33,11 +34,8 @@ export class JsonFileStore implements KeyValueStore {
   set(key: string, value: unknown): void {
     const data = this.read()
     data[key] = value
-    mkdirSync(dirname(this.file), { recursive: true })
-    // Write-then-rename so a crash mid-write never leaves a truncated config behind.
-    const tmp = `${this.file}.${process.pid}.tmp`
-    writeFileSync(tmp, JSON.stringify(data, null, 2))
-    renameSync(tmp, this.file)
+    // a crash mid-write never leaves a truncated config behind
+    writeFileAtomic(this.file, JSON.stringify(data, null, 2))
   }
 }
 

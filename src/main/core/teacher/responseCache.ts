@@ -1,9 +1,10 @@
 // A content-addressed response cache on disk: the key is sha256 of (base URL, model, request body), the value the
 // server's JSON answer. A distillation run that is interrupted and started again re-asks nothing it already asked,
 // and a paid API is not billed twice for the same request. Only successful answers are stored.
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '../platform/atomicFile'
 
 export class ResponseCache {
   constructor(readonly dir: string) {}
@@ -27,10 +28,7 @@ export class ResponseCache {
 
   async set(key: string, request: unknown, response: unknown): Promise<void> {
     const file = this.file(key)
-    await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true })
-    // Write then rename: a crash mid-write never leaves a half file under the real name.
-    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-    await writeFile(temp, JSON.stringify({ request, response, storedAt: new Date().toISOString() }))
-    await rename(temp, file)
+    // atomic (a crash never leaves a half file under the real name) but not fsynced: a lost entry is asked again
+    writeFileAtomic(file, JSON.stringify({ request, response, storedAt: new Date().toISOString() }), { durable: false })
   }
 }

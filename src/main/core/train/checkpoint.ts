@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { SqlstillError } from '../../../shared/errors'
-import { writeFileAtomic } from './atomicFile'
+import { writeFileAtomic } from '../platform/atomicFile'
 
 export const MANIFEST = 'manifest.json'
 const MAGIC = 'SQLSTILL-CKPT-1'

@@ -1,8 +1,7 @@
 // Training jobs from the app's side: each runs the native trainer in a forked train host (see host.ts), reports
 // progress, and can be cancelled (the host finishes its step, checkpoints, exits) or resumed from its out dir.
-import { fork } from 'node:child_process'
 import { SqlstillError } from '../../../shared/errors'
-import { entryPoint } from '../entries'
+import { runNativeHost } from '../hosts/nativeHost'
 import { parseTrainConfig, type TrainConfigInput } from './config'
 import type { ChildMessage, ParentMessage, TrainProgress, TrainResult } from './protocol'
 
@@ -30,36 +29,18 @@ export function resumeTraining(outDir: string, options: JobOptions & { threads?:
   return runHost({ type: 'resume', outDir, ...(options.threads !== undefined ? { overrides: { threads: options.threads } } : {}) }, options)
 }
 
-const STDERR_TAIL = 4000
-
 function runHost(first: ParentMessage, options: JobOptions): Promise<TrainResult> {
-  return new Promise<TrainResult>((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(new SqlstillError('CANCELLED', 'training was cancelled before it started'))
-      return
-    }
-    const entry = entryPoint('train-host')
-    const child = fork(entry.file, [], { execArgv: entry.execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
-    let stderr = ''
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_TAIL)
-    })
-    let settled = false
-    let lastCheckpoint: { step: number; dir: string } | null = null
-    const settle = (fn: () => void) => {
-      if (settled) return
-      settled = true
-      options.signal?.removeEventListener('abort', onAbort)
-      fn()
-    }
-    const onAbort = () => {
+  let lastCheckpoint: { step: number; dir: string } | null = null
+  return runNativeHost<TrainResult>({
+    first,
+    what: 'training',
+    signal: options.signal,
+    onSpawn: options.onSpawn,
+    // the host finishes its step, writes a checkpoint and answers 'cancelled'
+    onAbort: (child) => {
       if (child.connected) child.send({ type: 'cancel' } satisfies ParentMessage)
-    }
-    options.signal?.addEventListener('abort', onAbort)
-    child.on('spawn', () => {
-      if (child.pid !== undefined) options.onSpawn?.(child.pid)
-    })
-    child.on('message', (msg: ChildMessage) => {
+    },
+    onMessage: (msg, { resolve, reject }) => {
       switch (msg.type) {
         case 'progress':
           options.onProgress?.(msg.progress)
@@ -69,33 +50,24 @@ function runHost(first: ParentMessage, options: JobOptions): Promise<TrainResult
           options.onCheckpoint?.(msg.step, msg.dir)
           break
         case 'done':
-          settle(() => resolve(msg.result))
+          resolve(msg.result)
           break
         case 'cancelled':
-          settle(() =>
-            reject(new SqlstillError('CANCELLED', `training cancelled after step ${msg.step}; a checkpoint is in ${msg.checkpointDir}`, { step: msg.step, checkpointDir: msg.checkpointDir })),
-          )
+          reject(new SqlstillError('CANCELLED', `training cancelled after step ${msg.step}; a checkpoint is in ${msg.checkpointDir}`, { step: msg.step, checkpointDir: msg.checkpointDir }))
           break
         case 'error':
-          settle(() => reject(SqlstillError.fromShape(msg.error)))
+          reject(SqlstillError.fromShape(msg.error))
           break
       }
-    })
-    child.on('error', (err) => settle(() => reject(new SqlstillError('INTERNAL', `cannot start the training process: ${err.message}`))))
-    child.on('exit', (code, signal) => {
-      settle(() => {
-        const where = lastCheckpoint ? `the last checkpoint (step ${lastCheckpoint.step}) is in ${lastCheckpoint.dir}; resume to continue` : 'no checkpoint was written yet'
-        const tail = stderr.trim().split('\n').slice(-5).join('\n')
-        reject(
-          new SqlstillError('INTERNAL', `the training process exited unexpectedly (${signal ?? `code ${code}`}); ${where}`, {
-            exitCode: code,
-            signal,
-            lastCheckpointStep: lastCheckpoint?.step ?? null,
-            ...(tail ? { stderr: tail } : {}),
-          }),
-        )
+    },
+    exitError: (code, signal, tail) => {
+      const where = lastCheckpoint ? `the last checkpoint (step ${lastCheckpoint.step}) is in ${lastCheckpoint.dir}; resume to continue` : 'no checkpoint was written yet'
+      return new SqlstillError('INTERNAL', `the training process exited unexpectedly (${signal ?? `code ${code}`}); ${where}`, {
+        exitCode: code,
+        signal,
+        lastCheckpointStep: lastCheckpoint?.step ?? null,
+        ...(tail ? { stderr: tail } : {}),
       })
-    })
-    child.send(first)
+    },
   })
 }

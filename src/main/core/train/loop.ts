@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SqlstillError } from '../../../shared/errors'
-import { writeFileAtomic } from './atomicFile'
+import { writeFileAtomic } from '../platform/atomicFile'
 import { ADAPTER_FILE, JOB_FILE, METRICS_FILE } from './files'
 import { sha256File } from './fileHash'
 import { hasCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from './checkpoint'

@@ -11,8 +11,8 @@ interface Props {
   onAsk(question: string): void
   onCancel(): void
   onOpenModels(): void
-  /** Controls shown after the Ask button (e.g. comparing with the teacher). */
-  extra?: ReactNode
+  /** Controls shown after the Ask button (e.g. comparing with the teacher), given what the box holds now. */
+  extra?: (question: string) => ReactNode
 }
 
 /** The question box: Enter asks, Shift+Enter adds a line, Esc cancels a running question. */
@@ -77,7 +77,7 @@ export const AskBar = forwardRef<HTMLTextAreaElement, Props>(function AskBar({ m
           Ask
         </button>
       )}
-      {extra}
+      {extra?.(question)}
       <div className="ask-bar__status" aria-live="polite">
         {running ? (
           <span className="ask-progress" data-testid="ask-running" role="status">

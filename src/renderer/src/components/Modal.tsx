@@ -14,6 +14,8 @@ interface Props {
   /** Wide dialogs (the customize wizard, the teacher diff) get more room. */
   wide?: boolean
   closeLabel?: string
+  /** A dialog gets a × in its header too (a drawer always has one): for panels that say they can be closed. */
+  closeButton?: boolean
   /** Dialogs that are forms submit on Enter; the body becomes the <form>. */
   onSubmit?(event: FormEvent): void
   children: ReactNode
@@ -24,7 +26,7 @@ interface Props {
  * Esc routed to onClose so React stays the owner of whether it is shown.
  */
 export function Modal(props: Props) {
-  const { title, titleId, testId, onClose, variant = 'dialog', closeOnBackdrop = false, wide = false, closeLabel, onSubmit, children } = props
+  const { title, titleId, testId, onClose, variant = 'dialog', closeOnBackdrop = false, wide = false, closeLabel, closeButton = false, onSubmit, children } = props
   const dialog = useModalDialog()
   const drawer = variant === 'drawer'
   return (
@@ -54,9 +56,21 @@ export function Modal(props: Props) {
         </div>
       ) : (
         <form className="dialog__body" onSubmit={onSubmit ?? ((e) => e.preventDefault())} noValidate>
-          <h2 id={titleId} className="dialog__title">
-            {title}
-          </h2>
+          {closeButton ? (
+            <header className="dialog__head">
+              <h2 id={titleId} className="dialog__title">
+                {title}
+              </h2>
+              <span className="toolbar-spacer" />
+              <button type="button" className="icon-btn" onClick={onClose} aria-label={closeLabel ?? 'Close'} data-testid={`${testId}-close`}>
+                ×
+              </button>
+            </header>
+          ) : (
+            <h2 id={titleId} className="dialog__title">
+              {title}
+            </h2>
+          )}
           {children}
         </form>
       )}

@@ -14,7 +14,9 @@ export function RecentList({ recent, disabled, onOpen, onForget }: Props) {
     <ul className="recent-list" data-testid="recent-list" aria-label="Recent databases">
       {recent.map((r) => (
         <li key={r.path} className={`recent-item${r.exists ? '' : ' recent-item--missing'}`}>
+          {/* type="button": inside the Open dialog's form, a plain button would submit it (Enter opened this entry) */}
           <button
+            type="button"
             className="recent-item__open"
             disabled={disabled || !r.exists}
             onClick={() => onOpen(r.path)}
@@ -24,7 +26,7 @@ export function RecentList({ recent, disabled, onOpen, onForget }: Props) {
             <span className="recent-item__name">{r.name}</span>
             <span className="recent-item__path">{r.path}</span>
           </button>
-          <button className="icon-btn" onClick={() => onForget(r.path)} aria-label={`Forget ${r.name}`} title="Remove from the list">
+          <button type="button" className="icon-btn" onClick={() => onForget(r.path)} aria-label={`Forget ${r.name}`} title="Remove from the list">
             ×
           </button>
         </li>

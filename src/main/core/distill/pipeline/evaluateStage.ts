@@ -7,18 +7,14 @@ import { compareRuns, evaluateToFolder, type EvalItem, type EvalSet, type ItemRe
 import type { DatasetExample } from '../dataset/store'
 import { writeAtomic } from './runDir'
 import type { CustomizeProgress, CustomizeSettings, PredictorFactory } from './types'
-
-export interface Figures {
-  all: number | null
-  userItems: number | null
-}
+import type { EvalFigures } from '../../../../shared/customize'
 
 function accuracy(records: ItemRecord[]): number | null {
   const scored = records.filter((r) => r.verdict !== 'skipped')
   return scored.length ? scored.filter((r) => r.verdict === 'ok').length / scored.length : null
 }
 
-export function decide(base: Figures, customized: Figures): { activate: boolean; reason: string } {
+export function decide(base: EvalFigures, customized: EvalFigures): { activate: boolean; reason: string } {
   if (customized.all === null || base.all === null) return { activate: false, reason: 'nothing was evaluated' }
   if (customized.all <= base.all) return { activate: false, reason: `not better on the eval split (${pct(base.all)} → ${pct(customized.all)})` }
   if (base.userItems !== null && customized.userItems !== null && customized.userItems < base.userItems) {
@@ -41,7 +37,7 @@ export async function runEvaluateStage(input: {
   predictorFactory: PredictorFactory
   signal?: AbortSignal
   onProgress?: (p: CustomizeProgress) => void
-}): Promise<{ base: Figures; customized: Figures; decision: { activate: boolean; reason: string } }> {
+}): Promise<{ base: EvalFigures; customized: EvalFigures; decision: { activate: boolean; reason: string } }> {
   const { settings } = input
   if (input.fresh) rmSync(input.evalDir, { recursive: true, force: true })
   const items: EvalItem[] = input.eval
@@ -49,7 +45,7 @@ export async function runEvaluateStage(input: {
     .map((e) => ({ id: e.id, dbId: 'customize', question: e.question, gold: e.sql, ...(e.hardness !== 'unknown' ? { hardness: e.hardness } : {}) }))
   const set: EvalSet = { name: `customize/${settings.dbPath.split(/[\\/]/).pop()}`, items, dbResolver: () => settings.dbPath }
   const reports = []
-  const figures: Figures[] = []
+  const figures: EvalFigures[] = []
   for (const [label, adapter] of [['base', undefined], ['customized', input.adapterPath]] as const) {
     const predictor = await input.predictorFactory(settings.studentModel, adapter ? { adapter } : {})
     try {

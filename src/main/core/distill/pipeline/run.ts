@@ -18,6 +18,7 @@ import { buildSql } from './sqlStage'
 import { jobTrainer, loadStudentProfile, runTrainStage } from './trainStage'
 import {
   STAGES,
+  trainedAdapterPath,
   type CustomizeDeps,
   type CustomizeOptions,
   type CustomizeResult,
@@ -27,8 +28,10 @@ import {
   type QuestionItem,
   type RunManifest,
   type SqlItem,
+  type StageExtras,
   type StageName,
   type StageRecord,
+  type StageRecords,
   type SynthesisOptions,
   type UserPair,
 } from './types'
@@ -124,7 +127,7 @@ export async function runCustomization(options: CustomizeOptions, deps: Customiz
     updatedAt: now,
     teacherId: teacherId(options.teacher),
     settings,
-    stages: Object.fromEntries(STAGES.map((s) => [s, { status: 'pending' }])) as Record<StageName, StageRecord>,
+    stages: Object.fromEntries(STAGES.map((s) => [s, { status: 'pending' }])) as StageRecords,
   }
   writeManifest(outDir, manifest)
   return execute(outDir, options.teacher, deps)
@@ -211,7 +214,7 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
     return { db, schema: schema! }
   }
 
-  const stage = async (name: StageName, run: (fresh: boolean) => Promise<Omit<StageRecord, 'status'>>): Promise<void> => {
+  const stage = async <S extends StageName>(name: S, run: (fresh: boolean) => Promise<Omit<StageRecord<StageExtras[S]>, 'status'>>): Promise<void> => {
     const previous = manifest.stages[name]
     if (previous.status === 'done') return
     throwIfAborted(signal, name)
@@ -362,7 +365,7 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
         },
       }
     })
-    const adapterPath = String(manifest.stages.train.extra?.adapterPath ?? '')
+    const adapterPath = trainedAdapterPath(manifest) ?? ''
 
     if (!deps.skipEvaluate) {
       await stage('evaluate', async (fresh) => {
@@ -391,11 +394,9 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
   const result: CustomizeResult = {
     outDir,
     manifest,
-    adapterPath: manifest.stages.train.status === 'done' ? String(manifest.stages.train.extra?.adapterPath ?? '') || null : null,
-    decision: evaluated ? (evaluated.decision as CustomizeResult['decision']) : null,
-    evaluation: evaluated
-      ? ({ base: evaluated.base, customized: evaluated.customized } as CustomizeResult['evaluation'])
-      : null,
+    adapterPath: trainedAdapterPath(manifest),
+    decision: evaluated?.decision ?? null,
+    evaluation: evaluated ? { base: evaluated.base, customized: evaluated.customized } : null,
   }
   writeAtomic(file(FILES.result), JSON.stringify({ ...result, manifest: undefined }, null, 2) + '\n')
   return result

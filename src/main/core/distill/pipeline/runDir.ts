@@ -1,8 +1,9 @@
 // The run folder: every stage output is written whole (temporary file + rename), and long stages append one line
 // per finished item to a checkpoint so a cancelled or crashed stage resumes where it stopped.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { SqlstillError } from '../../../../shared/errors'
+import { writeFileAtomic } from '../../platform/atomicFile'
 import type { RunManifest } from './types'
 
 export const MANIFEST_FILE = 'run.json'
@@ -10,11 +11,9 @@ export const MANIFEST_FILE = 'run.json'
 export const TRAIN_DIR = 'train'
 export const EVALUATE_DIR = 'evaluate'
 
+/** Stage outputs and run.json (which resume trusts): durable, through the app's one atomic write. */
 export function writeAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true })
-  const tmp = `${path}.tmp-${process.pid}`
-  writeFileSync(tmp, text)
-  renameSync(tmp, path)
+  writeFileAtomic(path, text)
 }
 
 export function writeJsonl(path: string, items: readonly unknown[]): void {

@@ -10,7 +10,7 @@ import type { PromptForm } from '../../../../shared/models'
 import type { ChatMessage } from '../../prompt/build'
 
 // The shapes the UI sees too (the manifest, stages, progress, result) live in src/shared/customize.ts.
-export { STAGES } from '../../../../shared/customize'
+export { STAGES, trainedAdapterPath } from '../../../../shared/customize'
 export type {
   CustomizeProgress,
   CustomizeResult,
@@ -18,8 +18,10 @@ export type {
   FilterCount,
   RunManifest,
   Scenario,
+  StageExtras,
   StageName,
   StageRecord,
+  StageRecords,
   StageStatus,
   TrainOptions,
   Verdicts,

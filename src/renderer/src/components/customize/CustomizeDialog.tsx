@@ -67,7 +67,18 @@ export function CustomizeDialog({ dbId, dbName, model, theme, onClose }: Props) 
   const selectedSummary = runs?.find((r) => r.outDir === selectedDir)
 
   return (
-    <Modal title={`Customize on my schema — ${dbName}`} titleId="customize-title" testId="customize-dialog" onClose={onClose} wide>
+    // A run goes on in the background, so the window closes freely: ×, Esc, and a backdrop click while watching a run
+    // (not in the new-run form, where a stray click would lose what was typed).
+    <Modal
+      title={`Customize on my schema — ${dbName}`}
+      titleId="customize-title"
+      testId="customize-dialog"
+      onClose={onClose}
+      wide
+      closeButton
+      closeLabel="Close (a run goes on in the background)"
+      closeOnBackdrop={selection?.kind === 'run'}
+    >
       <div className="cz-layout" data-pause-version={pauseVersion}>
         <nav className="cz-rail" aria-label="Customization runs">
           <button

@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { CustomizeEvalSummary, CustomizeReport, RunManifest, TrainingFacts } from '../../../../shared/customize'
+import { trainedAdapterPath, type CustomizeEvalSummary, type CustomizeReport, type EvalFigures, type RunManifest, type TrainingFacts } from '../../../../shared/customize'
 import type { ApiErrorShape } from '../../../../shared/errors'
 import { toErrorShape } from '../../../../shared/errors'
 import type { LoadedModelInfo } from '../../../../shared/models'
@@ -11,15 +11,6 @@ import { ErrorPanel } from '../ErrorPanel'
 const HARDNESS = ['easy', 'medium', 'hard', 'extra', 'unknown'] as const
 const FAILURES = ['no_sql', 'parse', 'unknown_identifier', 'runtime_error', 'timeout', 'wrong_result', 'empty'] as const
 
-interface Figures {
-  all: number | null
-  userItems: number | null
-}
-interface Decision {
-  activate: boolean
-  activated: boolean
-  reason: string
-}
 
 function Delta({ a, b }: { a: number | null | undefined; b: number | null | undefined }) {
   if (a === null || a === undefined || b === null || b === undefined) return <span className="muted">—</span>
@@ -36,7 +27,7 @@ export function RunReport({ manifest, report, model }: { manifest: RunManifest; 
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<ApiErrorShape | null>(null)
   const evaluate = manifest.stages.evaluate
-  const adapterPath = manifest.stages.train.status === 'done' ? String(manifest.stages.train.extra?.adapterPath ?? '') || null : null
+  const adapterPath = trainedAdapterPath(manifest)
   if (evaluate.status !== 'done') {
     return (
       <p className="muted" data-testid="customize-report-pending">
@@ -44,9 +35,9 @@ export function RunReport({ manifest, report, model }: { manifest: RunManifest; 
       </p>
     )
   }
-  const base = (evaluate.extra?.base ?? { all: null, userItems: null }) as Figures
-  const customized = (evaluate.extra?.customized ?? { all: null, userItems: null }) as Figures
-  const decision = (evaluate.extra?.decision ?? null) as Decision | null
+  const base: EvalFigures = evaluate.extra?.base ?? { all: null, userItems: null }
+  const customized: EvalFigures = evaluate.extra?.customized ?? { all: null, userItems: null }
+  const decision = evaluate.extra?.decision ?? null
   const active = !!adapterPath && model?.adapter?.path === adapterPath
   const sameStudent = model?.path === manifest.settings.studentModel
   const b = report?.base ?? null

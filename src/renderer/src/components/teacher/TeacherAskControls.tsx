@@ -3,22 +3,36 @@ import '../../styles/teacher.css'
 
 interface Props {
   state: AskState
+  /** What the question box holds now. */
+  question: string
   always: boolean
   onAlwaysChange(on: boolean): void
-  onCompare(): void
+  /** Compare on `question`: the last answer when it is that question, else the student is asked it first. */
+  onCompare(question: string): void
 }
 
-/** Next to the ask bar: compare the student's last answer with the teacher's, once or after every question. */
-export function TeacherAskControls({ state, always, onAlwaysChange, onCompare }: Props) {
+/**
+ * Next to the ask bar: compare the student's answer with the teacher's, once or after every question. It compares
+ * the question in the box: the last answer when that is the one asked, otherwise it asks the student first.
+ */
+export function TeacherAskControls({ state, question, always, onAlwaysChange, onCompare }: Props) {
+  const typed = question.trim()
   const answered = state.status === 'done'
+  const compareLast = answered && (typed === '' || typed === state.question)
+  const enabled = state.status !== 'running' && (compareLast || typed !== '')
+  const title = compareLast
+    ? `Ask the teacher “${state.question}” too and compare`
+    : typed
+      ? `Ask the student and the teacher “${typed}” and compare`
+      : 'Ask the student a question first'
   return (
     <div className="teacher-ask">
       <button
         type="button"
         className="btn"
-        onClick={onCompare}
-        disabled={!answered}
-        title={answered ? `Ask the teacher “${state.question}” too and compare` : 'Ask the student a question first'}
+        onClick={() => onCompare(typed)}
+        disabled={!enabled}
+        title={title}
         aria-label="Ask the teacher too and compare with the student’s answer"
         data-testid="ask-teacher"
       >
