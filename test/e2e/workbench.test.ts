@@ -124,8 +124,10 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
 
   it('clicking a table puts a SELECT in the editor, and NULLs are marked', async () => {
     await e2e.page.locator('[data-table="customers"] .tree-row__main').click()
-    const text = await e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()
-    expect(text?.replace(/\u00a0/g, ' ')).toContain('SELECT * FROM "customers" LIMIT 100;')
+    // polled: on a loaded machine Monaco renders the new text a moment after the click
+    await expect
+      .poll(async () => (await e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent())?.replace(/\u00a0/g, ' '))
+      .toContain('SELECT * FROM "customers" LIMIT 100;')
     await runAndWait(() => e2e.page.getByTestId('run-query').click())
     await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^60 rows/)
     await typeAndRun("SELECT NULL AS missing, x'00ff' AS bytes, 1 AS one")
