@@ -73,8 +73,6 @@ export interface WebHost {
   apiKey: string
   /** The URL to open: a one-time link. */
   url: string
-  /** Another one-time link (a second browser, or after the first was used elsewhere). */
-  newLink(): string
   origin: string
   close(): Promise<void>
 }
@@ -150,8 +148,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       links.delete(used)
       return redirect(res, clean, `${cookieName()}=${session}; HttpOnly; SameSite=Strict; Path=/`)
     }
-    const who = caller(req)
-    if (who === null) {
+    if (caller(req) === null) {
       return sendText(res, 401, 'sqlstill: unauthorized. Open the link the sqlstill host printed (it works once), or send the API key as a Bearer token.')
     }
     const isApi = url.pathname.startsWith('/api/') || url.pathname.startsWith('/v1/')
@@ -208,7 +205,6 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     apiKey,
     origin,
     url: `${origin}/?token=${newLinkToken()}`,
-    newLink: () => `${origin}/?token=${newLinkToken()}`,
     close: async () => {
       unsubscribe()
       for (const client of sseClients) client.end()

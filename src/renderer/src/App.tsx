@@ -131,10 +131,9 @@ export function App() {
     void ask.ask(dbs.activeId, question)
   }
   const cancelAsk = () => dbs.activeId && void ask.cancel(dbs.activeId)
-  const compareWithTeacher = (question: string) => {
+  const compareWithTeacher = (question: string | null) => {
     if (!dbs.activeId) return
-    if (askState.status === 'done' && (question === '' || question === askState.record.question)) return teacherDiff.open(dbs.activeId, askState.record)
-    if (!question) return
+    if (question === null) return askState.status === 'done' && teacherDiff.open(dbs.activeId, askState.record)
     compareOnAnswer.current = question
     startAsk(question)
   }

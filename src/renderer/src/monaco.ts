@@ -23,9 +23,9 @@ export function monacoTheme(theme: ResolvedTheme): string {
  * binding (bound later) took Ctrl+Enter from the main editor for good; an action's keybinding holds only while
  * its own editor has focus.
  */
-export function onCtrlEnter(editor: monaco.editor.IStandaloneCodeEditor, action: () => void, id = 'sqlstill.run'): monaco.IDisposable {
+export function onCtrlEnter(editor: monaco.editor.IStandaloneCodeEditor, action: () => void): monaco.IDisposable {
   return editor.addAction({
-    id,
+    id: 'sqlstill.run',
     label: 'Run',
     keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
     run: () => {

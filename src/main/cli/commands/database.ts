@@ -5,6 +5,7 @@ import { Option } from 'commander'
 import { SqlstillError } from '../../../shared/errors'
 import type { Schema, Table } from '../../../shared/schema'
 import { openDatabase } from '../../core/db'
+import { isPermissionDenied } from '../../core/platform/fileErrors'
 import { formatResult, type OutputFormat } from '../output'
 import { parsePositiveInt } from '../parse'
 
@@ -56,8 +57,7 @@ async function readSqlFile(file: string): Promise<string> {
     try {
       return await readFile(file, 'utf8')
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      throw new SqlstillError(code === 'EACCES' ? 'PERMISSION_DENIED' : 'NOT_FOUND', `Cannot read the SQL file ${file}: ${(err as Error).message}`, { path: file })
+      throw new SqlstillError(isPermissionDenied(err) ? 'PERMISSION_DENIED' : 'NOT_FOUND', `Cannot read the SQL file ${file}: ${(err as Error).message}`, { path: file })
     }
   }
   const chunks: Buffer[] = []

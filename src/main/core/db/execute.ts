@@ -77,7 +77,6 @@ export function runQuery(db: Database.Database, sql: string, opts: RunOptions = 
   stmt.raw(true)
   const columns = stmt.columns().map((c) => ({ name: c.name, declaredType: c.type ?? null, table: c.table ?? null }))
   const rows: SqlValue[][] = []
-  let truncated = false
   let truncatedBy: QueryResult['truncatedBy']
   const maxBytes = opts.maxBytes ?? MAX_RESULT_BYTES
   let bytes = 0
@@ -85,14 +84,12 @@ export function runQuery(db: Database.Database, sql: string, opts: RunOptions = 
     for (const raw of stmt.iterate() as IterableIterator<unknown[]>) {
       if (rows.length >= rowCap) {
         // Leaving the loop calls the iterator's return(), which resets the statement: no more rows are computed.
-        truncated = true
         truncatedBy = 'rows'
         break
       }
       const row = raw.map(encodeValue)
       for (const v of row) bytes += valueBytes(v)
       if (bytes > maxBytes) {
-        truncated = true
         truncatedBy = 'bytes'
         break
       }
@@ -102,7 +99,8 @@ export function runQuery(db: Database.Database, sql: string, opts: RunOptions = 
     throw classifySqliteError(err, { path: opts.path })
   }
   const elapsedMs = Math.max(performance.now() - start, 0.001)
-  return { columns, rows, rowCount: rows.length, truncated, ...(truncatedBy ? { truncatedBy, byteCap: maxBytes } : {}), rowCap, elapsedMs: round3(elapsedMs), sql: text }
+  const truncated = truncatedBy !== undefined
+  return { columns, rows, rowCount: rows.length, truncated, ...(truncated ? { truncatedBy, byteCap: maxBytes } : {}), rowCap, elapsedMs: round3(elapsedMs), sql: text }
 }
 
 /** Prepares without running: reports syntax errors and unknown tables/columns exactly as SQLite words them. */

@@ -5,8 +5,13 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { SqlstillError } from '../../../shared/errors'
+import { isPermissionDenied } from '../platform/fileErrors'
 import { betterSqliteBinding } from '../platform/nativeBindings'
 import { classifySqliteError } from './classifyError'
+
+function permissionDenied(path: string): SqlstillError {
+  return new SqlstillError('PERMISSION_DENIED', `You do not have permission to read "${path}".`, { path })
+}
 
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1')
 
@@ -45,9 +50,7 @@ export function checkDatabaseFile(path: string): CheckedFile {
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new SqlstillError('NOT_FOUND', `The database file "${abs}" does not exist.`, { path: abs })
     }
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new SqlstillError('PERMISSION_DENIED', `You do not have permission to read "${abs}".`, { path: abs })
-    }
+    if (isPermissionDenied(err)) throw permissionDenied(abs)
     throw new SqlstillError('NOT_FOUND', `The database file "${abs}" cannot be read: ${(err as Error).message}`, {
       path: abs,
     })
@@ -82,10 +85,7 @@ function readHeader(path: string): Buffer {
   try {
     fd = openSync(path, 'r')
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new SqlstillError('PERMISSION_DENIED', `You do not have permission to read "${path}".`, { path })
-    }
+    if (isPermissionDenied(err)) throw permissionDenied(path)
     throw new SqlstillError('NOT_FOUND', `The database file "${path}" cannot be read: ${(err as Error).message}`, {
       path,
     })

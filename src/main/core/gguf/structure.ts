@@ -141,7 +141,7 @@ async function walk(r: BoundedReader): Promise<GgufStructure> {
     }
     await skipValue(r, type, JSON.stringify(key.slice(0, 80)))
   }
-  const offsets: Array<{ name: number; offset: number }> = []
+  const offsets: Array<{ index: number; offset: number }> = []
   for (let i = 0; i < tensorCount; i++) {
     const nameLength = await r.u64(`name length of tensor ${i}`)
     if (nameLength >= GGML_MAX_NAME) throw new Malformed(`tensor ${i}'s name is ${nameLength} bytes long (ggml allows ${GGML_MAX_NAME - 1})`)
@@ -155,12 +155,12 @@ async function walk(r: BoundedReader): Promise<GgufStructure> {
     }
     const type = await r.u32()
     if (type >= GGML_TYPE_LIMIT) throw new Malformed(`tensor ${i} has unknown ggml type ${type}`)
-    offsets.push({ name: i, offset: await r.u64(`data offset of tensor ${i}`) })
+    offsets.push({ index: i, offset: await r.u64(`data offset of tensor ${i}`) })
   }
   const dataOffset = Math.ceil(r.pos / alignment) * alignment
   for (const t of offsets) {
-    if (t.offset % alignment !== 0) throw new Malformed(`tensor ${t.name}'s data offset ${t.offset} is not aligned to ${alignment}`)
-    if (dataOffset + t.offset > r.size) throw new Malformed(`tensor ${t.name}'s data starts past the end of the file`)
+    if (t.offset % alignment !== 0) throw new Malformed(`tensor ${t.index}'s data offset ${t.offset} is not aligned to ${alignment}`)
+    if (dataOffset + t.offset > r.size) throw new Malformed(`tensor ${t.index}'s data starts past the end of the file`)
   }
   return { version, tensorCount, keyCount, dataOffset }
 }

@@ -4,6 +4,7 @@ import { GgufFileType, readGgufFileInfo } from 'node-llama-cpp'
 import { SqlstillError } from '../../../shared/errors'
 import type { GgufModelInfo, PromptForm } from '../../../shared/models'
 import { checkGgufStructure } from '../gguf/structure'
+import { isPermissionDenied } from '../platform/fileErrors'
 export type { GgufModelInfo }
 
 
@@ -53,8 +54,7 @@ export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
     info = await readGgufFileInfo(path, { sourceType: 'filesystem', ignoreKeys: IGNORED_KEYS, logWarnings: false })
   } catch (err) {
     if (err instanceof SqlstillError) throw err
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EACCES' || code === 'EPERM') throw new SqlstillError('PERMISSION_DENIED', `No permission to read ${path}`, { path })
+    if (isPermissionDenied(err)) throw new SqlstillError('PERMISSION_DENIED', `No permission to read ${path}`, { path })
     throw new SqlstillError('NOT_A_MODEL', `${path} is not a readable GGUF file: ${(err as Error).message}`, { path })
   }
   const metadata = info.metadata as unknown as Record<string, Record<string, unknown> | undefined>

@@ -29,6 +29,21 @@ export function Modal(props: Props) {
   const { title, titleId, testId, onClose, variant = 'dialog', closeOnBackdrop = false, wide = false, closeLabel, closeButton = false, onSubmit, children } = props
   const dialog = useModalDialog()
   const drawer = variant === 'drawer'
+  const heading = (
+    <h2 id={titleId} className="dialog__title">
+      {title}
+    </h2>
+  )
+  // the heading with a × beside it: a drawer's header always, a dialog's when closeButton
+  const withClose = (className: string) => (
+    <header className={className}>
+      {heading}
+      <span className="toolbar-spacer" />
+      <button type="button" className="icon-btn" onClick={onClose} aria-label={closeLabel ?? 'Close'} data-testid={`${testId}-close`}>
+        ×
+      </button>
+    </header>
+  )
   return (
     <dialog
       ref={dialog}
@@ -43,34 +58,12 @@ export function Modal(props: Props) {
     >
       {drawer ? (
         <div className="drawer__body">
-          <header className="drawer__head">
-            <h2 id={titleId} className="dialog__title">
-              {title}
-            </h2>
-            <span className="toolbar-spacer" />
-            <button className="icon-btn" onClick={onClose} aria-label={closeLabel ?? 'Close'} data-testid={`${testId}-close`}>
-              ×
-            </button>
-          </header>
+          {withClose('drawer__head')}
           {children}
         </div>
       ) : (
         <form className="dialog__body" onSubmit={onSubmit ?? ((e) => e.preventDefault())} noValidate>
-          {closeButton ? (
-            <header className="dialog__head">
-              <h2 id={titleId} className="dialog__title">
-                {title}
-              </h2>
-              <span className="toolbar-spacer" />
-              <button type="button" className="icon-btn" onClick={onClose} aria-label={closeLabel ?? 'Close'} data-testid={`${testId}-close`}>
-                ×
-              </button>
-            </header>
-          ) : (
-            <h2 id={titleId} className="dialog__title">
-              {title}
-            </h2>
-          )}
+          {closeButton ? withClose('dialog__head') : heading}
           {children}
         </form>
       )}

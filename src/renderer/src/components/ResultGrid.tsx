@@ -27,7 +27,7 @@ interface Props {
 function initialWidth(name: string, rows: DataRow[], index: number): number {
   let chars = name.length + 2
   const step = Math.max(1, Math.floor(rows.length / 100))
-  const measure = (r: number) => (chars = Math.max(chars, Math.min(MAX_CELL_CHARS, cellText(rows[r]![index] ?? null).length)))
+  const measure = (r: number) => (chars = Math.max(chars, cellText(rows[r]![index] ?? null).length))
   for (let r = 0; r < Math.min(rows.length, 50); r++) measure(r)
   for (let r = 0; r < rows.length; r += step) measure(r)
   for (let r = Math.max(0, rows.length - 20); r < rows.length; r++) measure(r)
@@ -39,7 +39,7 @@ function isNumeric(value: SqlValue): boolean {
 }
 
 /** What a cell shows of a long text (copy and export keep all of it): a 100 KB value in every row made the DOM crawl. */
-export const MAX_CELL_CHARS = 1000
+const MAX_CELL_CHARS = 1000
 
 /** Renders one value: NULL and BLOBs are marked so they cannot be mistaken for text; long text is cut, marked. */
 function Cell({ value }: { value: SqlValue }) {

@@ -7,8 +7,8 @@ interface Props {
   question: string
   always: boolean
   onAlwaysChange(on: boolean): void
-  /** Compare on `question`: the last answer when it is that question, else the student is asked it first. */
-  onCompare(question: string): void
+  /** null: compare the last answer (it is the question in the box); a question: ask the student it first. */
+  onCompare(question: string | null): void
 }
 
 /**
@@ -30,7 +30,7 @@ export function TeacherAskControls({ state, question, always, onAlwaysChange, on
       <button
         type="button"
         className="btn"
-        onClick={() => onCompare(typed)}
+        onClick={() => onCompare(compareLast ? null : typed)}
         disabled={!enabled}
         title={title}
         aria-label="Ask the teacher too and compare with the student’s answer"
