@@ -184,9 +184,11 @@ void fuseAdapter(const std::string & basePath, const std::string & adapterPath, 
     gguf_set_kv(out.get(), base.get()); // every key, the tokenizer included, unchanged
     // The merged tensors no longer match the base's file type; tell readers what the bulk now is.
     gguf_set_val_u32(out.get(), "general.file_type", outType == "F32" ? LLAMA_FTYPE_ALL_F32 : LLAMA_FTYPE_MOSTLY_F16);
-    // The fused model was fine-tuned in the adapter's prompt form; sqlstill keeps asking it in that form.
-    const std::string promptForm = ggufStr(adapter.get(), "sqlstill.prompt.form");
-    if (!promptForm.empty()) gguf_set_val_str(out.get(), "sqlstill.prompt.form", promptForm.c_str());
+    // The fused model was fine-tuned on the adapter's prompt (its form, its rules); sqlstill keeps asking it so.
+    for (const char * key : {"sqlstill.prompt.form", "sqlstill.prompt.rules"}) {
+        const std::string value = ggufStr(adapter.get(), key);
+        if (!value.empty()) gguf_set_val_str(out.get(), key, value.c_str());
+    }
 
     size_t bytes = 0;
     for (int64_t ti = 0; ti < gguf_get_n_tensors(base.get()); ti++) {

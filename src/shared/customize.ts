@@ -2,6 +2,7 @@
 // dataset examples the user reviews, and the API's run summaries. Plain JSON data only (the renderer has no Node).
 import type { HistoryItem } from './ask'
 import type { Backend } from './models'
+import type { TeacherConfig } from './teacher'
 import type { TrainDeviceInfo } from './train'
 
 export const STAGES = ['info', 'questions', 'sql', 'filters', 'dataset', 'train', 'evaluate'] as const
@@ -88,8 +89,12 @@ export interface CustomizeSettings {
   nonDegenerate: NonDegenerateSettings
   train: TrainOptions
   activateIfBetter: boolean
-  /** How the teacher was chosen ('synth', 'local:PATH', 'openai:URL#model'), so a CLI resume can recreate it. */
+  /** The teacher's configuration (plain data, never a key), from which every shell makes it again to resume. */
+  teacher?: TeacherConfig
+  /** Runs made before `teacher` was recorded: 'synth', 'local:PATH' or 'openai:URL#model'. */
   teacherSpec?: string
+  /** The user's examples in every student prompt of the run (training and evaluation), fixed when it started. */
+  promptExamples?: { question: string; sql: string }[]
 }
 
 export interface FilterCount {

@@ -22,6 +22,8 @@ export interface GgufModelInfo {
    * from them); null for everything else. Such a file is asked in that form, whatever its chat template.
    */
   trainedPromptForm: PromptForm | null
+  /** sqlstill.prompt.rules: the business rules the file was fine-tuned with (null when none were given). */
+  trainedRules: string | null
   /** general.type: "model" for models, "adapter" for LoRA files; null when absent (older files are models). */
   type: string | null
   tensorCount: number

@@ -234,7 +234,7 @@ describe('customization pipeline with the synthesizer as teacher', () => {
   it('trains a chat-template student on the chat messages ask sends it, the reply a ```sql block', async () => {
     const train = readSplit(uninterrupted.dir, 'train').filter((e) => !e.excluded).slice(0, 3)
     const settings = { rules: RULES, train: { planTargets: false } } as CustomizeSettings
-    const pairs = await trainingPairs(train, handle, schema, settings, { promptForm: 'chat' })
+    const pairs = trainingPairs(train, schema, settings, { promptForm: 'chat' })
     for (const [i, pair] of pairs.entries()) {
       expect({ messages: 'messages' in pair ? pair.messages : null }).toEqual(await askPrompt(train[i]!.question, RULES, 'chat'))
       expect(pair.completion).toBe(`\`\`\`sql\n${train[i]!.sql.replace(/;+\s*$/, '')};\n\`\`\``)

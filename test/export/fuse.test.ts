@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { SqlstillError } from '../../src/shared/errors'
 import { exportFused } from '../../src/main/core/export'
 import { fuseAndQuantize } from '../../src/main/core/export/fuse'
-import { readModelInfo } from '../../src/main/core/llm/gguf'
+import { readAdapterInfo, readModelInfo } from '../../src/main/core/llm/gguf'
 import { readGgufMetadata } from '../../src/main/core/train/native'
 import { startTraining } from '../../src/main/core/train/job'
 import { tempDir } from '../helpers/paths'
@@ -19,6 +19,7 @@ const PROMPTS = [
   [1, 300, 301, 302, 290],
 ]
 const MAX_TOKENS = 24
+const RULES = 'A regular customer has more than 3 orders.\nAmounts are in cents.'
 
 function agreement(a: number[][], b: number[][]): number {
   let same = 0
@@ -41,7 +42,7 @@ describe('exportFused', () => {
   beforeAll(async () => {
     ensureNativeBuilt()
     dir = tempDir('sqlstill-export-')
-    const r = await startTraining(quickConfig({ maxSteps: 25, learningRate: 2e-2 }), join(dir, 'job'))
+    const r = await startTraining(quickConfig({ maxSteps: 25, learningRate: 2e-2, promptRules: RULES }), join(dir, 'job'))
     adapter = r.adapterPath
     reference = llamaReference({ modelPath: storiesF32, sequences: [], lora: { filePath: adapter }, greedy: { prompts: PROMPTS, maxTokens: MAX_TOKENS } }).greedy!
     plain = llamaReference({ modelPath: storiesF32, sequences: [], greedy: { prompts: PROMPTS, maxTokens: MAX_TOKENS } }).greedy!
@@ -63,6 +64,10 @@ describe('exportFused', () => {
     expect(meta.metadata['sqlstill.prompt.form']).toBe('completion')
     expect((await readModelInfo(out)).trainedPromptForm).toBe('completion')
     expect((await readModelInfo(storiesF32)).trainedPromptForm).toBeNull()
+    // …and so do the business rules it was trained with: the prompt policy asks the fused model with them
+    expect((await readAdapterInfo(adapter)).trainedRules).toBe(RULES)
+    expect((await readModelInfo(out)).trainedRules).toBe(RULES)
+    expect((await readModelInfo(storiesF32)).trainedRules).toBeNull()
     const fused = llamaReference({ modelPath: out, sequences: [], greedy: { prompts: PROMPTS, maxTokens: MAX_TOKENS } }).greedy!
     expect(fused).toEqual(reference)
   })

@@ -3,11 +3,13 @@
 import type { Command } from 'commander'
 import { Option } from 'commander'
 import { SqlstillError } from '../../../shared/errors'
-import { AskHistory, ask } from '../../core/ask'
+import { randomUUID } from 'node:crypto'
+import type { Settings } from '../../../shared/settings'
+import { AskService } from '../../core/ask'
 import { openDatabase } from '../../core/db'
-import type { Backend } from '../../core/llm'
-import { ModelEngine, ModelManager } from '../../core/llm'
+import type { Backend, ModelManager } from '../../core/llm'
 import { defaultDataDir } from '../../core/platform/paths'
+import { JsonFileStore, readSettings } from '../../core/settings/keyValueStore'
 import { formatResult } from '../output'
 import { parseAdapterScale, parsePositiveInt } from '../parse'
 
@@ -18,14 +20,14 @@ interface AskCliOptions {
   json?: boolean
   sqlOnly?: boolean
   repair: boolean
-  budget: number
+  budget?: number
   maxTokens: number
   context?: number
   threads?: number
-  backend: Backend
+  backend?: Backend
   rules?: string
-  maxRows: number
-  timeout: number
+  maxRows?: number
+  timeout?: number
 }
 
 async function pickModel(manager: ModelManager, ref: string | undefined): Promise<string> {
@@ -61,43 +63,38 @@ export function register(program: Command): void {
     .option('--json', 'print the full record (attempts, timings, result) as JSON')
     .option('--sql-only', 'print only the SQL')
     .option('--no-repair', 'do not re-prompt the model when its query fails')
-    .option('--rules <text>', 'business rules to include in the prompt')
-    .option('--budget <tokens>', 'schema token budget', parsePositiveInt, 1500)
+    .option('--rules <text>', 'business rules for the prompt (default: the ones the adapter was trained with)')
+    .option('--budget <tokens>', 'schema token budget (default: the app setting)', parsePositiveInt)
     .option('--max-tokens <n>', 'most tokens to generate', parsePositiveInt, 256)
-    .option('--context <tokens>', 'context size (clamped to the model’s training context)', parsePositiveInt)
-    .option('--threads <n>', 'inference threads', parsePositiveInt)
-    .addOption(new Option('--backend <backend>', 'inference backend').choices(['auto', 'metal', 'cuda', 'vulkan', 'cpu']).default('auto'))
-    .option('--max-rows <n>', 'row cap', parsePositiveInt, 10_000)
-    .option('--timeout <ms>', 'query time limit in milliseconds', parsePositiveInt, 10_000)
+    .option('--context <tokens>', 'context size, clamped to the model’s training context (default: the app setting)', parsePositiveInt)
+    .option('--threads <n>', 'inference threads (default: the app setting)', parsePositiveInt)
+    .addOption(new Option('--backend <backend>', 'inference backend (default: the app setting)').choices(['auto', 'metal', 'cuda', 'vulkan', 'cpu']))
+    .option('--max-rows <n>', 'row cap (default: the app setting)', parsePositiveInt)
+    .option('--timeout <ms>', 'query time limit in milliseconds (default: the app setting)', parsePositiveInt)
     .action(async (dbPath: string, question: string, opts: AskCliOptions) => {
       const dataDir = defaultDataDir()
-      const manager = new ModelManager(dataDir)
+      // The app's own service and settings: the same prompt policy (the user's examples from the history, the
+      // adapter's rules), the same defaults; flags override a setting for this call only.
+      const stored = readSettings(new JsonFileStore(dataDir))
+      const settings: Settings = {
+        ...stored,
+        backend: opts.backend ?? stored.backend,
+        threads: opts.threads ?? stored.threads,
+        contextSize: opts.context ?? stored.contextSize,
+        schemaPromptBudget: opts.budget ?? stored.schemaPromptBudget,
+        repairOnFailure: opts.repair && stored.repairOnFailure,
+        rowCap: opts.maxRows ?? stored.rowCap,
+        queryTimeoutMs: opts.timeout ?? stored.queryTimeoutMs,
+      }
+      const service = new AskService({ dataDir, settings: () => settings })
       const db = await openDatabase(dbPath)
-      let engine: ModelEngine | null = null
-      const controller = new AbortController()
-      const onSigint = () => controller.abort()
+      const askId = randomUUID()
+      const onSigint = () => service.cancel(askId)
       process.once('SIGINT', onSigint)
       try {
-        const modelPath = await pickModel(manager, opts.model)
-        engine = await ModelEngine.load(modelPath, {
-          backend: opts.backend,
-          contextSize: opts.context,
-          threads: opts.threads,
-          adapter: opts.adapter ? { path: opts.adapter, scale: opts.adapterScale } : null,
-        })
-        const { record, result } = await ask({
-          generator: engine,
-          db,
-          question,
-          rules: opts.rules,
-          schemaBudget: opts.budget,
-          repair: opts.repair,
-          maxTokens: opts.maxTokens,
-          maxRows: opts.maxRows,
-          queryTimeoutMs: opts.timeout,
-          signal: controller.signal,
-          history: new AskHistory(dataDir),
-        })
+        await service.loadModel(await pickModel(service.models, opts.model))
+        if (opts.adapter) await service.setAdapter({ path: opts.adapter, scale: opts.adapterScale })
+        const { record, result } = await service.ask({ db, question, askId, rules: opts.rules, maxTokens: opts.maxTokens })
         if (opts.json) {
           process.stdout.write(JSON.stringify({ ...record, result }, null, 2) + '\n')
           return
@@ -118,7 +115,7 @@ export function register(program: Command): void {
         }
       } finally {
         process.off('SIGINT', onSigint)
-        await engine?.dispose()
+        await service.dispose()
         await db.close()
       }
     })

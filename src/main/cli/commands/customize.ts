@@ -12,13 +12,15 @@ import {
   readManifest,
   resumeCustomization,
   runCustomization,
+  teacherForResume,
   type CustomizeProgress,
   type CustomizeResult,
-  type FixItPair,
   type UserPair,
 } from '../../core/distill/pipeline'
 import { defaultDataDir } from '../../core/platform/paths'
-import { createTeacher, type TeacherConfig } from '../../core/teacher/create'
+import { userExamples } from '../../core/ask/promptPolicy'
+import { createTeacher } from '../../core/teacher/create'
+import { parseTeacherSpec } from '../../core/teacher/spec'
 import type { Teacher } from '../../core/teacher/types'
 import { ALL_LORA_TARGETS } from '../../core/train/native'
 import { TRAIN_BACKENDS, type TrainBackend } from '../../core/train/devices'
@@ -55,21 +57,6 @@ interface CustomizeCliOptions {
   tables?: string[]
 }
 
-/** 'synth' | 'local:PATH' | 'openai:URL[#model]' → a teacher configuration (null for the synthesizer). */
-export function parseTeacherSpec(spec: string): TeacherConfig | null {
-  if (spec === 'synth') return null
-  if (spec.startsWith('local:') && spec.length > 'local:'.length) return { kind: 'local', modelPath: resolve(spec.slice('local:'.length)) }
-  if (spec.startsWith('openai:')) {
-    const rest = spec.slice('openai:'.length)
-    const hash = rest.lastIndexOf('#')
-    const baseUrl = hash >= 0 ? rest.slice(0, hash) : rest
-    const model = hash >= 0 ? rest.slice(hash + 1) : 'default'
-    if (!/^https?:\/\//.test(baseUrl)) throw new SqlstillError('BAD_REQUEST', `The teacher URL must start with http:// or https:// (got "${baseUrl}").`)
-    return { kind: 'openai', baseUrl, model }
-  }
-  throw new SqlstillError('BAD_REQUEST', `--teacher is synth, local:PATH or openai:URL[#model] (got "${spec}").`)
-}
-
 /** One {"question","sql"} object per line. */
 export function readPairsFile(file: string): UserPair[] {
   const abs = resolve(file)
@@ -91,11 +78,6 @@ export function readPairsFile(file: string): UserPair[] {
       out.push({ question: v.question, sql: v.sql })
     })
   return out
-}
-
-/** The user's corrections from the app's history: items marked wrong that carry the corrected SQL. */
-function fixItFromHistory(dbPath: string): FixItPair[] {
-  return historyPairs(new AskHistory(defaultDataDir()).list(dbPath)).fixIt
 }
 
 function parseTargets(value: string): string[] {
@@ -186,7 +168,7 @@ export function register(program: Command): void {
     .option('--targets <list>', `LoRA targets, comma separated (${ALL_LORA_TARGETS.join(', ')})`, parseTargets)
     .option('--mix <weights>', 'synthesizer difficulty mix, e.g. easy=3,medium=1', parseMix)
     .option('--tables <list>', 'synthesize questions about these tables only (comma separated)', parseList)
-    .option('--no-history', 'do not use the corrections recorded in the app history (FixIt items)')
+    .option('--no-history', 'do not use the answers marked right or corrected in the app history (as pairs and as prompt examples)')
     .option('--no-evaluate', 'skip the base-vs-customized evaluation')
     .action(async (db: string | undefined, opts: CustomizeCliOptions) => {
       const controller = new AbortController()
@@ -201,29 +183,31 @@ export function register(program: Command): void {
       try {
         let result: CustomizeResult
         if (opts.resume) {
-          const manifest = readManifest(resolve(opts.resume))
-          const spec = manifest.settings.teacherSpec ?? 'synth'
-          const config = parseTeacherSpec(spec)
-          if (config) teacher = await createTeacher(config)
+          teacher = await teacherForResume(readManifest(resolve(opts.resume)), (config) => createTeacher(config))
           result = await resumeCustomization(opts.resume, { ...deps, ...(teacher !== 'synth' ? { teacher } : {}) })
         } else {
           if (!db) throw new SqlstillError('BAD_REQUEST', 'Name the database to customize (or --resume DIR).')
           if (!opts.model) throw new SqlstillError('BAD_REQUEST', '--model (the student GGUF) is required.')
           const config = parseTeacherSpec(opts.teacher)
           if (config) teacher = await createTeacher(config)
+          // the app's history as the app's customize.start uses it: its verdicts as pairs, its examples in the prompt
+          const dbPath = resolve(db)
+          const history = opts.history ? new AskHistory(defaultDataDir()) : null
+          const fromHistory = history ? historyPairs(history.list(dbPath)) : { addRef: [], fixIt: [] }
           const rules = opts.rules ? readFileSync(resolve(opts.rules), 'utf8') : undefined
           const name = resolve(db).split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '')
           outDir = opts.out ?? `customize-${name}`
           result = await runCustomization(
             {
-              dbPath: db,
+              dbPath,
               outDir,
               teacher,
-              teacherSpec: opts.teacher,
+              ...(config ? { teacherConfig: config } : {}),
               studentModel: resolve(opts.model),
               rules,
-              addRef: opts.examples ? readPairsFile(opts.examples) : [],
-              fixIt: opts.history ? fixItFromHistory(db) : [],
+              addRef: [...(opts.examples ? readPairsFile(opts.examples) : []), ...fromHistory.addRef],
+              fixIt: fromHistory.fixIt,
+              promptExamples: history ? userExamples(history, dbPath) : [],
               n: opts.n,
               k: opts.k,
               jury: opts.jury,

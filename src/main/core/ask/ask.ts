@@ -84,14 +84,33 @@ function summarize(result: QueryResult | undefined): ResultSummary | null {
   }
 }
 
-export async function ask(options: AskOptions): Promise<AskOutcome> {
-  const started = performance.now()
+/** What a prompt is built from: the question and schema, and what the prompt policy (promptPolicy.ts) adds. */
+export interface PromptOptions extends Pick<AskOptions, 'question' | 'rules' | 'examples' | 'schemaBudget' | 'promptForm' | 'maxTokens'> {
+  generator: Pick<SqlGenerator, 'promptForm' | 'tokenCounter' | 'contextSize'>
+  schema: Schema
+}
+
+/** A question's prompt in the model's form, fitted to its context; what ask() sends and training trains on. */
+export interface PreparedPrompt {
+  form: PromptForm
+  built: BuiltPrompt
+  input: PromptInput
+  /** Stop strings of the completion form (the chat form stops at the template's end of turn). */
+  stops: string[]
+  /** The repair prompt after a failed first answer, fitted to the context the same way. */
+  repair(failure: RepairFailure): PromptInput
+}
+
+export interface RepairFailure {
+  failedSql: string
+  error: string
+}
+
+export function preparePrompt(options: PromptOptions): PreparedPrompt {
   const question = options.question.trim()
   if (!question) throw new SqlstillError('BAD_REQUEST', 'The question is empty')
-  const { generator, db, signal } = options
-  const schema = stableSchema(await db.schema())
+  const { generator, schema } = options
   const form: PromptForm = options.promptForm && options.promptForm !== 'auto' ? options.promptForm : generator.promptForm
-
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS
   const build = (budgetTokens: number) =>
     buildPrompt({
@@ -118,7 +137,32 @@ export async function ask(options: AskOptions): Promise<AskOutcome> {
     }
     return built
   }
-  const prompt = fit((p) => (form === 'chat' ? p.system + p.user : p.completion))
+  const built = fit((p) => (form === 'chat' ? p.system + p.user : p.completion))
+  return {
+    form,
+    built,
+    input: form === 'chat' ? { messages: built.messages as ChatMessage[] } : built.completion,
+    stops: form === 'completion' ? built.completionStops : [],
+    repair(failure) {
+      const renderRepair = (p: BuiltPrompt) => {
+        const r = buildRepairPrompt(p, failure)
+        return form === 'chat' ? r.messages.map((m) => m.content).join('\n') : r.completion
+      }
+      const repair = buildRepairPrompt(fit(renderRepair), failure)
+      return form === 'chat' ? { messages: repair.messages } : repair.completion
+    },
+  }
+}
+
+export async function ask(options: AskOptions): Promise<AskOutcome> {
+  const started = performance.now()
+  const question = options.question.trim()
+  if (!question) throw new SqlstillError('BAD_REQUEST', 'The question is empty')
+  const { generator, db, signal } = options
+  const schema = stableSchema(await db.schema())
+  const prepared = preparePrompt({ ...options, question, schema })
+  const { form, built: prompt } = prepared
+  const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS
 
   const queryOptions = { timeoutMs: options.queryTimeoutMs, maxRows: options.maxRows }
   const attempts: { attempt: AskAttempt; validation: Validation }[] = []
@@ -153,20 +197,15 @@ export async function ask(options: AskOptions): Promise<AskOutcome> {
     return attempt
   }
 
-  const first = await run('initial', promptInput(prompt, form), form === 'completion' ? prompt.completionStops : [])
+  const first = await run('initial', prepared.input, prepared.stops)
   if (options.repair !== false && REPAIRABLE.has(first.validation)) {
     const failure = {
       failedSql: first.sql ?? first.output,
       error: first.error?.message ?? 'The answer contained no SQL query.',
     }
-    const renderRepair = (p: BuiltPrompt) => {
-      const r = buildRepairPrompt(p, failure)
-      return form === 'chat' ? r.messages.map((m) => m.content).join('\n') : r.completion
-    }
-    const repair = buildRepairPrompt(fit(renderRepair), failure)
-    const input: PromptInput = form === 'chat' ? { messages: repair.messages } : repair.completion
     try {
-      await run('repair', input, form === 'completion' ? prompt.completionStops : [])
+      // building the repair prompt is inside: one that cannot be made to fit fails like one that cannot run
+      await run('repair', prepared.repair(failure), prepared.stops)
     } catch (err) {
       // A repair that cannot run (e.g. the longer prompt no longer fits) leaves the first answer standing.
       const error = toErrorShape(err)
@@ -229,8 +268,4 @@ export async function ask(options: AskOptions): Promise<AskOutcome> {
     }
   }
   return { record, result: best.validation.result ?? null }
-}
-
-function promptInput(prompt: BuiltPrompt, form: 'chat' | 'completion'): PromptInput {
-  return form === 'chat' ? { messages: prompt.messages as ChatMessage[] } : prompt.completion
 }

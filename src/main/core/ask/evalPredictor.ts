@@ -1,8 +1,9 @@
-// The student as an evaluation predictor: the same prompt, generation, validation and repair as `ask`,
-// without history, so accuracy figures measure exactly what users get.
+// The student as an evaluation predictor: the same prompt (policy: promptPolicy.ts), generation, validation and
+// repair as `ask`, without history, so accuracy figures measure exactly what users get.
 import type { ModelPredictor, ModelPredictorOptions } from '../eval/predictors'
 import { ModelEngine } from '../llm'
 import { ask } from './ask'
+import { examplesForItem, promptRules } from './promptPolicy'
 
 export async function createStudentPredictor(modelPath: string, opts: ModelPredictorOptions = {}): Promise<ModelPredictor> {
   const engine = await ModelEngine.load(modelPath, {
@@ -16,6 +17,8 @@ export async function createStudentPredictor(modelPath: string, opts: ModelPredi
         generator: engine,
         db: db.handle,
         question: item.question,
+        rules: promptRules(opts.rules, engine.trainedRules),
+        examples: examplesForItem(opts.examples ?? [], item.question),
         maxTokens: opts.maxTokens,
         repair: opts.repair ?? true,
         schemaBudget: opts.schemaBudget,

@@ -13,6 +13,7 @@ import type { FewShotExample } from '../prompt/build'
 import type { AskOutcome } from './ask'
 import { ask } from './ask'
 import { AskHistory } from './history'
+import { promptRules, userExamples } from './promptPolicy'
 import type { AskAttempt } from './types'
 import type { LoadedModelInfo } from '../../../shared/models'
 export type { LoadedModelInfo }
@@ -29,17 +30,15 @@ export interface AskRequest {
   question: string
   /** Lets `cancel(askId)` name this request; generated when absent. */
   askId?: string
+  /** Business rules; default: the ones the model's adapter was fine-tuned with (promptPolicy.promptRules). */
   rules?: string
-  /** Extra examples; the user's own corrections ("FixIt" examples) from the history are added automatically. */
+  /** Extra examples; the user's own (promptPolicy.userExamples) are added from the history. */
   examples?: FewShotExample[]
   maxTokens?: number
   temperature?: number
   onTextChunk?: (text: string, attempt: number) => void
   onAttempt?: (attempt: AskAttempt) => void
 }
-
-/** How many of the user's corrected answers go into the prompt as examples. */
-export const FIXIT_EXAMPLES = 3
 
 export class AskService {
   readonly models: ModelManager
@@ -124,13 +123,12 @@ export class AskService {
     try {
       const engine = await this.ensureEngine()
       const s = this.settings()
-      const fixIt = this.history.examples(request.db.path, FIXIT_EXAMPLES).reverse()
       return await ask({
         generator: engine,
         db: request.db,
         question: request.question,
-        rules: request.rules,
-        examples: [...fixIt, ...(request.examples ?? [])],
+        rules: promptRules(request.rules, engine.trainedRules),
+        examples: [...userExamples(this.history, request.db.path), ...(request.examples ?? [])],
         schemaBudget: s.schemaPromptBudget,
         repair: s.repairOnFailure,
         queryTimeoutMs: s.queryTimeoutMs,

@@ -20,6 +20,10 @@ export interface ModelPredictorOptions {
   schemaBudget?: number
   /** One repair round after a failing query, as in the app (default true). */
   repair?: boolean
+  /** Business rules in the prompt (default: the ones the adapter or a fused model was trained with). */
+  rules?: string
+  /** The prompt policy's user examples; an item's own question is left out of its prompt. */
+  examples?: { question: string; sql: string }[]
 }
 
 export type ModelPredictorFactory = (modelPath: string, opts: ModelPredictorOptions) => Promise<ModelPredictor>

@@ -84,6 +84,7 @@ export class ModelEngine {
   private queue: Promise<unknown> = Promise.resolve()
   private currentAdapter: AdapterSpec | null = null
   private adapterPromptForm: PromptForm | null = null
+  private adapterRules: string | null = null
   private disposed = false
 
   private constructor(
@@ -162,6 +163,11 @@ export class ModelEngine {
     return this.adapterPromptForm ?? this.info.trainedPromptForm ?? (this.info.hasChatTemplate ? 'chat' : 'completion')
   }
 
+  /** The business rules the active adapter (or a fused model) was fine-tuned with; the prompt policy asks with them. */
+  get trainedRules(): string | null {
+    return this.currentAdapter ? this.adapterRules : this.info.trainedRules
+  }
+
   /** Tokens currently held in the sequence (what the next prompt can reuse). */
   get cachedTokens(): number {
     return this.sequence?.nextTokenIndex ?? 0
@@ -221,9 +227,11 @@ export class ModelEngine {
 
   private async openContext(adapter: AdapterSpec | null): Promise<void> {
     let adapterForm: PromptForm | null = null
+    let adapterRules: string | null = null
     if (adapter) {
       const adapterInfo = await readAdapterInfo(adapter.path)
       adapterForm = adapterInfo.trainedPromptForm
+      adapterRules = adapterInfo.trainedRules
       if (adapterInfo.architecture && adapterInfo.architecture !== this.info.architecture) {
         throw new SqlstillError(
           'NOT_A_MODEL',
@@ -255,6 +263,7 @@ export class ModelEngine {
     this.sequence = this.context.getSequence()
     this.currentAdapter = adapter ? { path: adapter.path, scale: adapter.scale ?? 1 } : null
     this.adapterPromptForm = adapterForm
+    this.adapterRules = adapterRules
   }
 
   private promptTokens(prompt: PromptInput): { tokens: Token[]; stops: string[] } {

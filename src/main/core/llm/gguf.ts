@@ -38,10 +38,16 @@ async function checkFile(path: string): Promise<number> {
   }
 }
 
-/** sqlstill.prompt.form: our trainer writes it into every adapter, and export carries it into fused models. */
-function trainedPromptForm(metadata: Record<string, Record<string, unknown> | undefined>): PromptForm | null {
+/**
+ * sqlstill.prompt.*: what our trainer records of the prompt an adapter was trained on (export carries it into
+ * fused models), so the engine asks in that form and with those rules.
+ */
+function trainedPrompt(metadata: Record<string, Record<string, unknown> | undefined>): { form: PromptForm | null; rules: string | null } {
   const prompt = (metadata.sqlstill?.prompt ?? {}) as Record<string, unknown>
-  return prompt.form === 'chat' || prompt.form === 'completion' ? prompt.form : null
+  return {
+    form: prompt.form === 'chat' || prompt.form === 'completion' ? prompt.form : null,
+    rules: typeof prompt.rules === 'string' && prompt.rules.trim() ? prompt.rules : null,
+  }
 }
 
 /** Reads any GGUF file's header (model or adapter). NOT_FOUND when missing, NOT_A_MODEL when not a GGUF. */
@@ -68,6 +74,7 @@ export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
     parameterCount += t.dimensions.reduce<number>((p, d) => p * Number(d), 1)
   }
   const fileType = typeof general.file_type === 'number' ? general.file_type : null
+  const trained = trainedPrompt(metadata)
   return {
     path,
     sizeBytes,
@@ -78,7 +85,8 @@ export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
     fileType,
     contextLength: typeof archMeta.context_length === 'number' ? archMeta.context_length : null,
     hasChatTemplate: typeof tokenizer.chat_template === 'string' && tokenizer.chat_template.length > 0,
-    trainedPromptForm: trainedPromptForm(metadata),
+    trainedPromptForm: trained.form,
+    trainedRules: trained.rules,
     type: typeof general.type === 'string' ? general.type : null,
     tensorCount: Number(info.totalTensorCount ?? info.tensorCount),
   }

@@ -10,7 +10,7 @@ import { AskService } from '../ask/service'
 import { openDatabase, type DatabaseHandle } from '../db'
 import { readModelInfo, RECOMMENDED_MODELS } from '../llm'
 import { demoDatabasePath } from '../platform/paths'
-import type { KeyValueStore } from '../settings/keyValueStore'
+import { readSettings, writeSettings, type KeyValueStore } from '../settings/keyValueStore'
 import type { SecretStore } from '../teacher/openaiTeacher'
 import type { ServiceContext } from './context'
 import { CustomizeHandlers } from './customizeHandlers'
@@ -20,7 +20,6 @@ import { ExportHandlers } from './exportHandlers'
 import { TeacherHandlers } from './teacherHandlers'
 
 const RECENT_KEY = 'recentDatabases'
-const SETTINGS_KEY = 'settings'
 const MAX_RECENT = 15
 
 export interface CoreServiceOptions {
@@ -88,7 +87,7 @@ export class CoreService {
   }
 
   get settings(): Settings {
-    return normalizeSettings(this.options.store.get(SETTINGS_KEY))
+    return readSettings(this.options.store)
   }
 
   /**
@@ -233,7 +232,7 @@ export class CoreService {
       'settings.get': async () => this.settings,
       'settings.update': async (patch) => {
         const next = normalizeSettings({ ...this.settings, ...patch })
-        this.options.store.set(SETTINGS_KEY, next)
+        writeSettings(this.options.store, next)
         this.events.emit('settings.changed', next)
         return next
       },

@@ -12,11 +12,13 @@ import {
   jobTrainerWith,
   resumeCustomization,
   runCustomization,
+  teacherForResume,
   type CustomizeDeps,
   type FixItPair,
   type Trainer,
   type UserPair,
 } from '../distill/pipeline'
+import { userExamples } from '../ask/promptPolicy'
 import type { Teacher } from '../teacher'
 import type { ServiceContext } from './context'
 import { readCustomizeReport } from './customizeReport'
@@ -55,7 +57,8 @@ export class CustomizeHandlers {
         const model = this.ctx.student.currentModel()
         if (!model) throw new SqlstillError('BAD_REQUEST', 'Load a student model first: customization fine-tunes the loaded model.')
         const history = req.useHistory ? this.fromHistory(db.path) : { addRef: [], fixIt: [] }
-        const teacher: Teacher | 'synth' = req.teacher === 'configured' ? await this.teachers.create() : 'synth'
+        const teacherConfig = req.teacher === 'configured' ? this.teachers.requireConfig() : undefined
+        const teacher: Teacher | 'synth' = teacherConfig ? await this.teachers.create(teacherConfig) : 'synth'
         const outDir = join(this.ctx.dataDir, 'customize', `${safeName(db.name)}-${stamp()}`)
         const train = {
           ...(req.epochs !== undefined ? { epochs: req.epochs } : {}),
@@ -72,11 +75,12 @@ export class CustomizeHandlers {
               dbPath: db.path,
               outDir,
               teacher,
-              teacherSpec: teacher === 'synth' ? 'synth' : teacher.id,
+              ...(teacherConfig ? { teacherConfig } : {}),
               studentModel: model.path,
               rules: req.rules,
               addRef: [...(req.addRef ?? []), ...history.addRef],
               fixIt: history.fixIt,
+              promptExamples: req.useHistory ? userExamples(this.ctx.student.history, db.path) : [],
               n: req.n,
               k: req.k,
               evalFraction: req.evalFraction,
@@ -96,9 +100,8 @@ export class CustomizeHandlers {
       'customize.resume': async ({ outDir: given }) => {
         const outDir = resolve(given)
         if (this.runningIn(outDir)) throw new SqlstillError('BAD_REQUEST', 'This run is already running.', { outDir })
-        const manifest = customizationStatus(outDir)
-        const teacher = manifest.teacherId === 'synth' ? undefined : await this.teachers.create()
-        return this.launch(outDir, teacher ?? 'synth', (deps) => resumeCustomization(outDir, { ...deps, ...(teacher ? { teacher } : {}) }))
+        const teacher = await teacherForResume(customizationStatus(outDir), (config) => this.teachers.create(config))
+        return this.launch(outDir, teacher, (deps) => resumeCustomization(outDir, { ...deps, ...(teacher !== 'synth' ? { teacher } : {}) }))
       },
       'customize.status': async ({ outDir }) => customizationStatus(outDir),
       'customize.list': async ({ dbId }) => {

@@ -3,6 +3,7 @@
 // and writes the same config.json in the same app-data folder, so both modes see the same state.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { normalizeSettings, type Settings } from '../../../shared/settings'
 import { writeFileAtomic } from '../platform/atomicFile'
 
 export interface KeyValueStore {
@@ -48,4 +49,15 @@ export class MemoryStore implements KeyValueStore {
   set(key: string, value: unknown): void {
     this.data.set(key, structuredClone(value))
   }
+}
+
+const SETTINGS_KEY = 'settings'
+
+/** The user's settings as the app keeps them: every shell (app, web host, CLI) starts from the same values. */
+export function readSettings(store: KeyValueStore): Settings {
+  return normalizeSettings(store.get(SETTINGS_KEY))
+}
+
+export function writeSettings(store: KeyValueStore, settings: Settings): void {
+  store.set(SETTINGS_KEY, settings)
 }

@@ -86,6 +86,8 @@ export const trainConfigSchema = z
      */
     kid: z.object({ alpha: z.number().min(0).max(1) }).optional(),
     gradClip: z.number().min(0).default(1),
+    /** The business rules in the examples' prompts: recorded in the adapter (sqlstill.prompt.rules), asked with. */
+    promptRules: z.string().max(20_000).optional(),
   })
   .strict()
 
@@ -106,12 +108,12 @@ export function parseTrainConfig(input: unknown): TrainConfig {
   return parsed.data
 }
 
-/** The config without its data, for metadata and logs. */
 /** The form the examples are in: what the adapter records, and what the engine asks the adapted model in. */
 export function promptFormOf(config: TrainConfig): 'chat' | 'completion' {
   return config.examples.some(isChatExample) ? 'chat' : 'completion'
 }
 
+/** The config without its data, for metadata and logs. */
 export function describeConfig(config: TrainConfig): Omit<TrainConfig, 'examples' | 'evalExamples'> & { trainExamples: number; evalExamples: number } {
   const { examples, evalExamples, ...rest } = config
   return { ...rest, trainExamples: examples.length, evalExamples: evalExamples.length }

@@ -354,6 +354,7 @@ export async function runTrainingJob(
       // The form the examples were in (plain text, or chat messages through the model's template): the engine asks
       // with this adapter in that form.
       'prompt.form': promptFormOf(config),
+      ...(config.promptRules?.trim() ? { 'prompt.rules': config.promptRules } : {}),
       'train.device': JSON.stringify({ ...device, threads }),
     })
     saveCheckpoint()

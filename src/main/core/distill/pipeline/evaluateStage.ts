@@ -47,7 +47,9 @@ export async function runEvaluateStage(input: {
   const reports = []
   const figures: EvalFigures[] = []
   for (const [label, adapter] of [['base', undefined], ['customized', input.adapterPath]] as const) {
-    const predictor = await input.predictorFactory(settings.studentModel, adapter ? { adapter } : {})
+    // both models are asked with the run's prompt: its rules and the user's examples, as in training and in the app
+    const prompt = { ...(settings.rules ? { rules: settings.rules } : {}), examples: settings.promptExamples ?? [] }
+    const predictor = await input.predictorFactory(settings.studentModel, adapter ? { ...prompt, adapter } : prompt)
     try {
       const run = await evaluateToFolder({
         set,

@@ -1,5 +1,6 @@
 // "Customize on my schema": teacher → filtered, provenance-tagged dataset → LoRA adapter → base vs customized.
 export { runCustomization, resumeCustomization, customizationStatus } from './run'
+export { teacherForResume } from './resumeTeacher'
 export { studentPrompter, completionFor, type StudentPrompter, type StudentProfile } from './studentPrompt'
 export { trainingPairs, jobTrainer, jobTrainerWith, loadStudentProfile } from './trainStage'
 export { decide } from './evaluateStage'

@@ -90,7 +90,8 @@ function settingsFrom(o: CustomizeOptions): CustomizeSettings {
     nonDegenerate: o.nonDegenerate ?? {},
     train: o.train ?? {},
     activateIfBetter: o.activateIfBetter ?? true,
-    ...(o.teacherSpec ? { teacherSpec: o.teacherSpec } : synth ? { teacherSpec: 'synth' } : {}),
+    ...(o.teacherConfig && !synth ? { teacher: o.teacherConfig } : {}),
+    ...(o.promptExamples?.length ? { promptExamples: o.promptExamples.map(({ question, sql }) => ({ question, sql })) } : {}),
   }
 }
 
@@ -342,7 +343,7 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
       let out: Awaited<ReturnType<typeof runTrainStage>>
       try {
         const profile = { tokenCounter: student.tokenCounter, contextSize: student.contextSize, promptForm: student.promptForm }
-        out = await runTrainStage({ settings, train, eval: evalSet, db, schema, trainer: deps.trainer ?? jobTrainer, trainDir, profile, signal, onProgress })
+        out = await runTrainStage({ settings, train, eval: evalSet, schema, trainer: deps.trainer ?? jobTrainer, trainDir, profile, signal, onProgress })
       } finally {
         await student.close()
       }

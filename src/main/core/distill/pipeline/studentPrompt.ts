@@ -1,25 +1,18 @@
-// The training prompt is, by construction, the prompt `ask` sends the student: ask() itself runs against a
-// generator that records its prompt and stops. So schema linking, budgets and formatting can never drift apart
-// between training and inference.
+// The training prompt is, by construction, the prompt `ask` sends the student: both come from preparePrompt(),
+// with the prompt policy's rules and examples (promptPolicy.ts). So schema linking, budgets, examples and
+// formatting can never drift apart between training, evaluation and inference.
 //
 // The form is the student's (ModelEngine.promptForm): chat messages for a model with a chat template, which the
 // trainer renders with that template and the exported model is asked through in Ollama, LM Studio or
 // llama-server chat; plain text for a base model. The trainer records the form in the adapter (sqlstill.prompt.form)
 // and the engine asks in it whenever the adapter, or a model fused from it, is in use.
 import type { Schema } from '../../../../shared/schema'
-import { ask, type SqlGenerator } from '../../ask/ask'
-import type { DatabaseHandle } from '../../db'
-import type { PromptInput } from '../../llm/engine'
-import type { ChatMessage } from '../../prompt/build'
+import { preparePrompt } from '../../ask/ask'
+import { examplesForItem } from '../../ask/promptPolicy'
+import type { ChatMessage, FewShotExample } from '../../prompt/build'
 import type { PromptForm } from '../../../../shared/models'
 import { PLAN_PREFIX } from '../../ask/extract'
 import type { TokenCounter } from '../../prompt/tokens'
-
-class PromptCaptured extends Error {
-  constructor(readonly prompt: PromptInput) {
-    super('prompt captured')
-  }
-}
 
 export interface StudentProfile {
   /** The student's tokenizer and context, when known, so long schemas are fitted exactly as at inference. */
@@ -31,37 +24,29 @@ export interface StudentProfile {
 
 /** A training prompt in the student's form. */
 export type StudentPrompt = { prompt: string } | { messages: ChatMessage[] }
-export type StudentPrompter = (question: string) => Promise<StudentPrompt>
+export type StudentPrompter = (question: string) => StudentPrompt
 
-export function studentPrompter(
-  db: Pick<DatabaseHandle, 'path' | 'name' | 'compile' | 'query'>,
-  schema: Schema,
-  rules: string,
-  profile: StudentProfile = {},
-): StudentPrompter {
+/** The prompt policy's part of a run: its rules and the user's examples, as recorded in its settings. */
+export interface PromptContext {
+  rules: string
+  examples: readonly FewShotExample[]
+}
+
+export function studentPrompter(schema: Schema, context: PromptContext, profile: StudentProfile = {}): StudentPrompter {
   const form = profile.promptForm ?? 'completion'
-  const generator: SqlGenerator = {
-    modelId: 'prompt-capture',
-    adapterId: null,
-    promptForm: form,
-    tokenCounter: profile.tokenCounter,
-    contextSize: profile.contextSize,
-    async generate(prompt) {
-      throw new PromptCaptured(prompt)
-    },
-  }
-  const handle = { path: db.path, name: db.name, compile: db.compile.bind(db), query: db.query.bind(db), schema: async () => schema }
-  return async (question) => {
-    try {
-      await ask({ generator, db: handle, question, rules: rules || undefined, repair: false, promptForm: form })
-    } catch (err) {
-      if (!(err instanceof PromptCaptured)) throw err
-      const p = err.prompt
-      if (typeof p === 'string') return { prompt: p }
-      if ('messages' in p) return { messages: p.messages }
-      throw err
-    }
-    throw new Error('ask() finished without generating')
+  const generator = { promptForm: form, tokenCounter: profile.tokenCounter, contextSize: profile.contextSize }
+  return (question) => {
+    const { input } = preparePrompt({
+      generator,
+      schema,
+      question,
+      rules: context.rules || undefined,
+      examples: examplesForItem(context.examples, question),
+      promptForm: form,
+    })
+    if (typeof input === 'string') return { prompt: input }
+    if ('messages' in input) return { messages: input.messages }
+    throw new Error('preparePrompt gave tokens, not text') // it never does: tokens are the engine's rendering
   }
 }
 

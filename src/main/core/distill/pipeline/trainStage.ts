@@ -3,35 +3,29 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Schema } from '../../../../shared/schema'
 import type { TrainProgress } from '../../../../shared/train'
-import type { DatabaseHandle } from '../../db'
 import type { DatasetExample } from '../dataset/store'
 import { JOB_FILE } from '../../train/files'
 import { throwIfAborted } from './runDir'
 import { completionFor, studentPrompter, type StudentProfile } from './studentPrompt'
 import type { CustomizeProgress, CustomizeSettings, LoadedStudentProfile, TrainPair, Trainer, TrainerInput, TrainerOutcome } from './types'
 
-export async function trainingPairs(
+export function trainingPairs(
   examples: DatasetExample[],
-  db: Pick<DatabaseHandle, 'path' | 'name' | 'compile' | 'query'>,
   schema: Schema,
-  settings: CustomizeSettings,
+  settings: Pick<CustomizeSettings, 'rules' | 'promptExamples' | 'train'>,
   profile?: StudentProfile,
-): Promise<TrainPair[]> {
-  const prompt = studentPrompter(db, schema, settings.rules, profile)
+): TrainPair[] {
+  const prompt = studentPrompter(schema, { rules: settings.rules, examples: settings.promptExamples ?? [] }, profile)
   const form = profile?.promptForm ?? 'completion'
-  const out: TrainPair[] = []
-  for (const e of examples) {
-    if (e.excluded) continue
-    out.push({ ...(await prompt(e.question)), completion: completionFor(e.sql, e.planText, settings.train.planTargets, form) })
-  }
-  return out
+  return examples
+    .filter((e) => !e.excluded)
+    .map((e) => ({ ...prompt(e.question), completion: completionFor(e.sql, e.planText, settings.train.planTargets, form) }))
 }
 
 export async function runTrainStage(input: {
   settings: CustomizeSettings
   train: DatasetExample[]
   eval: DatasetExample[]
-  db: DatabaseHandle
   schema: Schema
   trainer: Trainer
   trainDir: string
@@ -41,8 +35,8 @@ export async function runTrainStage(input: {
 }): Promise<{ outcome: TrainerOutcome; examples: number; evalExamples: number; fit: TrainFit | null }> {
   const { settings } = input
   throwIfAborted(input.signal, 'train')
-  const examples = await trainingPairs(input.train, input.db, input.schema, settings, input.profile)
-  const evalExamples = await trainingPairs(input.eval, input.db, input.schema, settings, input.profile)
+  const examples = trainingPairs(input.train, input.schema, settings, input.profile)
+  const evalExamples = trainingPairs(input.eval, input.schema, settings, input.profile)
   const t = settings.train
   const maxLength = t.maxLength ?? fittingMaxLength([...examples, ...evalExamples], input.profile)
   const config: TrainerInput = {
@@ -50,6 +44,7 @@ export async function runTrainStage(input: {
     examples,
     evalExamples,
     seed: settings.seed,
+    ...(settings.rules.trim() ? { promptRules: settings.rules } : {}),
     ...(t.rank !== undefined ? { rank: t.rank } : {}),
     ...(t.alpha !== undefined ? { alpha: t.alpha } : {}),
     ...(t.targets !== undefined ? { targets: t.targets } : {}),

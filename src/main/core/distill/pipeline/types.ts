@@ -4,6 +4,8 @@ import type { NonDegenerateOptions } from '../filters'
 import type { Teacher } from '../../teacher/types'
 import type { HardnessMix } from '../../teacher/synthesizer'
 import type { ModelPredictor, ModelPredictorOptions } from '../../eval/predictors'
+import type { TeacherConfig } from '../../../../shared/teacher'
+import type { FewShotExample } from '../../prompt/build'
 import type { CustomizeProgress, FixItPair, Scenario, TrainOptions, UserPair, Verdicts } from '../../../../shared/customize'
 import type { TrainProgress } from '../../../../shared/train'
 import type { PromptForm } from '../../../../shared/models'
@@ -33,9 +35,15 @@ export interface CustomizeOptions {
   dbPath: string
   outDir: string
   teacher: Teacher | 'synth'
-  teacherSpec?: string
+  /** How the teacher was made (plain data, no key), so any shell can make it again to resume the run. */
+  teacherConfig?: TeacherConfig
   studentModel: string
   rules?: string
+  /**
+   * The user's examples the prompt policy puts in every student prompt (promptPolicy.userExamples): recorded with
+   * the run, so training, evaluation and a resume all use the prompt the user was asked with when it started.
+   */
+  promptExamples?: FewShotExample[]
   addRef?: UserPair[]
   fixIt?: FixItPair[]
   /** Target number of training pairs (default 1000). */
@@ -99,6 +107,8 @@ export interface TrainerInput extends Omit<TrainOptions, 'planTargets'> {
   examples: TrainPair[]
   evalExamples: TrainPair[]
   seed: number
+  /** The rules in the prompts; the adapter records them and the engine asks with them. */
+  promptRules?: string
 }
 
 export interface TrainerOutcome {
