@@ -12,8 +12,8 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli/index.ts'),
-          'db-host': resolve('src/main/core/db/host.ts'),
-          'train-host': resolve('src/main/core/train/host.ts'),
+          'db-host': resolve('src/main/core/hosts/database/host.ts'),
+          'train-host': resolve('src/main/core/hosts/native/host.ts'),
         },
         output: {
           format: 'es',

@@ -2,7 +2,7 @@
 // handle keeps working; a crashed host fails only what it was running.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase, type DatabaseHandle } from '../../src/main/core/db'
-import type { HostedDatabase } from '../../src/main/core/db/hostedDatabase'
+import type { HostedDatabase } from '../../src/main/core/hosts/database/client'
 import { spiderDb } from '../helpers/paths'
 import { expectRejects } from './dbTestUtils'
 

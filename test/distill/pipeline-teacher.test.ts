@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readSplit } from '../../src/main/core/distill/dataset'
 import { readManifest, runCustomization, type Trainer, type TrainerInput } from '../../src/main/core/distill/pipeline'
 import type { Teacher, TeacherJudgeRequest, TeacherQuestionRequest, TeacherSqlRequest, TeacherVerdict } from '../../src/main/core/teacher/types'
+import { expectCountsReconcile } from '../helpers/reconcile'
 import { spiderDb, tempDir } from '../helpers/paths'
 import { noStudentProfile } from '../helpers/student'
 
@@ -96,6 +97,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('customization with a flaky, inconsistent LLM teacher (scripted double)', () => {
+  it('every stage count reconciles: in = out + each rejection and drop reason', () => {
+    expectCountsReconcile(readManifest(dir))
+  })
+
   it('rejects reference pairs whose SQL does not run, and counts them', () => {
     const info = readManifest(dir).stages.info
     expect(info).toMatchObject({ in: 2, out: 1, dropped: { add_ref_invalid: 1 } })

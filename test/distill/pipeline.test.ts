@@ -3,6 +3,7 @@
 // prompts are what `ask` sends the student, counts add up per stage, the user's items land in both splits,
 // a planted duplicate is removed by the leakage check, and cancel-then-resume at every stage gives the same
 // dataset as an uninterrupted run.
+import { expectCountsReconcile } from '../helpers/reconcile'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -241,6 +242,10 @@ describe('customization pipeline with the synthesizer as teacher', () => {
       // ask() reads back exactly the trained SQL from such a reply
       expect(extractSql(pair.completion)).toBe(train[i]!.sql.replace(/;+\s*$/, ''))
     }
+  })
+
+  it('every stage count reconciles: in = out + each rejection and drop reason', () => {
+    expectCountsReconcile(readManifest(uninterrupted.dir))
   })
 
   it('evaluates base vs customized, reports the user-items figure and decides to activate', () => {

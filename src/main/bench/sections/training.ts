@@ -17,13 +17,13 @@ import { fileURLToPath } from 'node:url'
 import { appRoot } from '../../core/platform/paths'
 import { BACKEND_FALLBACKS_FROM_SOURCE } from '../../core/train/backendOps'
 import { parseTrainConfig } from '../../core/train/config'
-import type { BenchWorkerResult } from '../../core/train/benchWorker'
+import type { BenchWorkerResult } from '../benchWorker'
 import type { BenchFigure, SectionResult } from '../report'
 import { STUDENT_SHAPES } from '../../core/gguf/synthetic'
 import { syntheticModel, syntheticStudent, type StudentShapeKey } from '../syntheticModels'
 import { pipelineTrainingInput } from '../trainingData'
 
-const worker = fileURLToPath(new URL('../../core/train/benchWorker.ts', import.meta.url))
+const worker = fileURLToPath(new URL('../benchWorker.ts', import.meta.url))
 const quick = process.argv.includes('--quick')
 
 /** A Spider database when the shared data is there, else the demo database. */

@@ -8,9 +8,9 @@
 // setters such as query_only=OFF), so one query can never change what the next one sees. Reading PRAGMAs,
 // EXPLAIN of a read and VALUES run normally. The connection is opened read-only with query_only on, so the
 // file stays untouched even if a check were wrong.
-import { HostedDatabase, type DatabaseHandle, type OpenOptions } from './hostedDatabase'
+import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
 
-export type { DatabaseHandle, OpenOptions } from './hostedDatabase'
+export type { DatabaseHandle, OpenOptions } from '../hosts/database/client'
 export type { CompileResult } from './execute'
 export { classifySqliteError } from './classifyError'
 export { introspectSchema, quoteIdent } from './introspect'

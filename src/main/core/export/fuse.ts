@@ -1,5 +1,5 @@
 // Fusing a LoRA adapter into its base and quantizing the result, in the calling process (synchronous native
-// work: call it from the train host or another child/worker, not from a UI thread; exportFused does that).
+// work: call it from the native host or another child/worker, not from a UI thread; exportFused does that).
 import { existsSync, rmSync, statSync } from 'node:fs'
 import { SqlstillError } from '../../../shared/errors'
 import { sha256File } from '../train/fileHash'

@@ -1,7 +1,7 @@
 // Export of a fine-tuned student as one GGUF: the adapter fused into its base, quantized, in the native host
-// (core/hosts/nativeHost.ts), so the caller's event loop stays free and a crash cannot take the app down.
+// (core/hosts/native/client.ts), so the caller's event loop stays free and a crash cannot take the app down.
 import { SqlstillError } from '../../../shared/errors'
-import { runNativeHost } from '../hosts/nativeHost'
+import { runNativeHost } from '../hosts/native/client'
 import type { ExportProgress, ExportRequest, ExportResult } from './fuse'
 
 export { EXPORT_TYPES, type ExportProgress, type ExportRequest, type ExportResult, type ExportType } from './fuse'

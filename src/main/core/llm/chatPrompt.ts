@@ -1,8 +1,15 @@
-// A chat prompt as the model's own template renders it, ending where the assistant's reply begins: the one rendering
-// inference (ModelEngine.formatChat) and training (train/tokenizer.ts) share, so a model is trained on exactly the
-// tokens it is later asked with.
+// A prompt as tokens, the one rendering inference (ModelEngine) and training (train/tokenizer.ts) share, so a model
+// is trained on exactly the tokens it is later asked with: a chat prompt as the model's own template renders it,
+// ending where the assistant's reply begins; a completion prompt as plain text after BOS.
 import { resolveChatWrapper, type ChatHistoryItem, type LlamaModel, type Token } from 'node-llama-cpp'
 import type { ChatMessage } from '../prompt/build'
+
+/** BOS when the model wants one, then the text with its leading space trimmed (what llama.cpp's own tools feed). */
+export function renderCompletionPrompt(model: LlamaModel, text: string): Token[] {
+  const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null
+  if (bos == null) return model.tokenize(text, false)
+  return [bos, ...model.tokenize(text, false, 'trimLeadingSpace')]
+}
 
 export function renderChatPrompt(model: LlamaModel, messages: readonly ChatMessage[]): { tokens: Token[]; stops: string[] } {
   const history: ChatHistoryItem[] = messages.map((m): ChatHistoryItem => {

@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp'
-import { renderChatPrompt } from './chatPrompt'
+import { renderChatPrompt, renderCompletionPrompt } from './chatPrompt'
 import { SqlstillError } from '../../../shared/errors'
 import type { ChatMessage } from '../prompt/build'
 import type { Backend, ModelLease } from './backend'
@@ -174,10 +174,7 @@ export class ModelEngine {
   }
 
   tokenize(text: string): Token[] {
-    const tokens = this.model.tokens
-    const bos = tokens.shouldPrependBosToken ? tokens.bos : null
-    if (bos == null) return this.model.tokenize(text, false)
-    return [bos, ...this.model.tokenize(text, false, 'trimLeadingSpace')]
+    return renderCompletionPrompt(this.model, text)
   }
 
   countTokens(text: string): number {

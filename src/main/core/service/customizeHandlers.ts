@@ -61,11 +61,11 @@ export class CustomizeHandlers {
         const teacher: Teacher | 'synth' = teacherConfig ? await this.teachers.create(teacherConfig) : 'synth'
         const outDir = join(this.ctx.dataDir, 'customize', `${safeName(db.name)}-${stamp()}`)
         const train = {
-          ...(req.epochs !== undefined ? { epochs: req.epochs } : {}),
-          ...(req.maxSteps !== undefined ? { maxSteps: req.maxSteps } : {}),
+          epochs: req.epochs,
+          maxSteps: req.maxSteps,
           ...(req.kid ? { kid: req.kid } : {}),
-          ...(req.planTargets !== undefined ? { planTargets: req.planTargets } : {}),
-          ...(req.maxLength !== undefined ? { maxLength: req.maxLength } : {}),
+          planTargets: req.planTargets,
+          maxLength: req.maxLength,
           // training runs where inference does
           backend: this.ctx.settings.backend,
         }

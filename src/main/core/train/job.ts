@@ -1,11 +1,11 @@
-// Training jobs from the app's side: each runs the native trainer in a forked train host (see host.ts), reports
+// Training jobs from the app's side: each runs the native trainer in a forked native host (hosts/native/host.ts), reports
 // progress, and can be cancelled (the host finishes its step, checkpoints, exits) or resumed from its out dir.
 import { SqlstillError } from '../../../shared/errors'
-import { runNativeHost } from '../hosts/nativeHost'
+import { runNativeHost } from '../hosts/native/client'
 import { parseTrainConfig, type TrainConfigInput } from './config'
-import type { ChildMessage, ParentMessage, TrainProgress, TrainResult } from './protocol'
+import type { ChildMessage, ParentMessage, TrainProgress, TrainResult } from '../hosts/native/protocol'
 
-export type { TrainProgress, TrainResult } from './protocol'
+export type { TrainProgress, TrainResult } from '../hosts/native/protocol'
 export type { TrainConfigInput } from './config'
 
 export interface JobOptions {

@@ -1,4 +1,4 @@
-// The training loop proper, run inside the train host (child process): tokenize, train with a schedule, evaluate,
+// The training loop proper, run inside the native host (hosts/native/host.ts, a child process): tokenize, train with a schedule, evaluate,
 // stop early, checkpoint, cancel, resume, and write the adapter with its metadata. Deterministic for a given seed
 // and thread count: the data order and KID draws are functions of (seed, epoch/step), and a checkpoint holds the
 // optimizer state, so a resumed run continues the same trajectory.
@@ -12,7 +12,7 @@ import { hasCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } 
 import { describeConfig, parseTrainConfig, promptFormOf, type TrainConfig, type TrainConfigInput } from './config'
 import { datasetHash, epochBatches, kidCorrupt, kidPositions, mixSeed, requireUsable, rng, tokenizeExamples, type TokenizedExample } from './data'
 import { readGgufMetadata, type StepResult, type TrainExample } from './native'
-import type { TrainProgress, TrainResult } from './protocol'
+import type { TrainProgress, TrainResult } from '../hosts/native/protocol'
 import { learningRateAt } from './schedule'
 import { withTokenizer } from './tokenizer'
 import { LoraTrainer } from './trainer'

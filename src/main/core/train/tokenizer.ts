@@ -1,8 +1,7 @@
-// The base model's tokenizer through node-llama-cpp, producing exactly what inference feeds the model (as
-// ModelEngine tokenizes a completion prompt: BOS when the model wants one, then the text with its leading space
-// trimmed; test/train/tokenize.test.ts checks the two agree token for token).
+// The base model's tokenizer through node-llama-cpp, producing exactly what inference feeds the model (both render
+// prompts with llm/chatPrompt.ts; test/train/tokenize.test.ts checks the two agree token for token).
 import { getLlama, LlamaLogLevel } from 'node-llama-cpp'
-import { renderChatPrompt } from '../llm/chatPrompt'
+import { renderChatPrompt, renderCompletionPrompt } from '../llm/chatPrompt'
 import { SqlstillError } from '../../../shared/errors'
 import type { Tokenizer } from './data'
 
@@ -16,11 +15,10 @@ export async function withTokenizer<T>(modelPath: string, fn: (tok: Tokenizer) =
   }
   try {
     const tokens = model.tokens
-    const bos = tokens.shouldPrependBosToken ? tokens.bos : null
     const m = model
     const hasTemplate = typeof (m.fileInfo.metadata as { tokenizer?: { chat_template?: unknown } }).tokenizer?.chat_template === 'string'
     return fn({
-      tokenize: (text) => (bos == null ? [...m.tokenize(text, false)] : [bos, ...m.tokenize(text, false, 'trimLeadingSpace')]).map(Number),
+      tokenize: (text) => renderCompletionPrompt(m, text).map(Number),
       eos: tokens.eos == null ? null : Number(tokens.eos),
       eot: tokens.eot != null ? Number(tokens.eot) : tokens.eos != null ? Number(tokens.eos) : null,
       ...(hasTemplate

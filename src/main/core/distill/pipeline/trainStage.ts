@@ -37,25 +37,17 @@ export async function runTrainStage(input: {
   throwIfAborted(input.signal, 'train')
   const examples = trainingPairs(input.train, input.schema, settings, input.profile)
   const evalExamples = trainingPairs(input.eval, input.schema, settings, input.profile)
-  const t = settings.train
-  const maxLength = t.maxLength ?? fittingMaxLength([...examples, ...evalExamples], input.profile)
+  // undefined options take the trainer's defaults (its zod schema)
+  const { planTargets: _planTargets, ...options } = settings.train
+  const maxLength = options.maxLength ?? fittingMaxLength([...examples, ...evalExamples], input.profile)
   const config: TrainerInput = {
+    ...options,
     baseModel: settings.studentModel,
     examples,
     evalExamples,
     seed: settings.seed,
-    ...(settings.rules.trim() ? { promptRules: settings.rules } : {}),
-    ...(t.rank !== undefined ? { rank: t.rank } : {}),
-    ...(t.alpha !== undefined ? { alpha: t.alpha } : {}),
-    ...(t.targets !== undefined ? { targets: t.targets } : {}),
-    ...(t.learningRate !== undefined ? { learningRate: t.learningRate } : {}),
-    ...(t.epochs !== undefined ? { epochs: t.epochs } : {}),
-    ...(maxLength !== undefined ? { maxLength } : {}),
-    ...(t.batchSize !== undefined ? { batchSize: t.batchSize } : {}),
-    ...(t.maxSteps !== undefined ? { maxSteps: t.maxSteps } : {}),
-    ...(t.threads !== undefined ? { threads: t.threads } : {}),
-    ...(t.backend !== undefined ? { backend: t.backend } : {}),
-    ...(t.kid ? { kid: t.kid } : {}),
+    maxLength,
+    promptRules: settings.rules.trim() ? settings.rules : undefined,
   }
   let fit: TrainFit | undefined
   const outcome = await input.trainer(config, input.trainDir, {

@@ -6,13 +6,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fuseAndQuantize } from '../export/fuse'
-import { tokenizeExamples } from './data'
-import { ThreadGovernor } from './cpuShare'
-import { prepareTrainBackend, type TrainBackend } from './devices'
-import { LORA_TARGETS, type TrainExample } from './native'
-import { withTokenizer } from './tokenizer'
-import { LoraTrainer } from './trainer'
+import { fuseAndQuantize } from '../core/export/fuse'
+import { tokenizeExamples } from '../core/train/data'
+import { ThreadGovernor } from '../core/train/cpuShare'
+import { prepareTrainBackend, type TrainBackend } from '../core/train/devices'
+import { LORA_TARGETS, type TrainExample } from '../core/train/native'
+import { withTokenizer } from '../core/train/tokenizer'
+import { LoraTrainer } from '../core/train/trainer'
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)

@@ -3,13 +3,13 @@
 // starts a fresh one. The host crashing only fails the request it was running.
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { SqlstillError } from '../../../shared/errors'
-import { formatBytes } from '../../../shared/format'
-import { DEFAULT_QUERY_TIMEOUT_MS, type QueryOptions, type QueryResult } from '../../../shared/query'
-import type { Schema } from '../../../shared/schema'
+import { SqlstillError } from '../../../../shared/errors'
+import { formatBytes } from '../../../../shared/format'
+import { DEFAULT_QUERY_TIMEOUT_MS, type QueryOptions, type QueryResult } from '../../../../shared/query'
+import type { Schema } from '../../../../shared/schema'
 import { entryPoint } from '../entries'
-import type { CompileResult } from './execute'
-import { checkDatabaseFile } from './openReadOnly'
+import type { CompileResult } from '../../db/execute'
+import { checkDatabaseFile } from '../../db/openReadOnly'
 import { MEMORY_CAP_SIGNAL, QUERY_PROCESS_MEMORY_CAP_BYTES, type HostOp, type HostRequest, type HostResponse } from './protocol'
 
 export interface DatabaseHandle {

@@ -1,6 +1,6 @@
 // Messages between a DatabaseHandle (parent) and its db host (child process). Plain data, sent with
 // serialization: 'advanced'. Every request gets exactly one response with the same id, in order.
-import type { ApiErrorShape } from '../../../shared/errors'
+import type { ApiErrorShape } from '../../../../shared/errors'
 
 export type HostRequest =
   | { id: number; op: 'open'; path: string; sampleValues?: number }

@@ -1,11 +1,11 @@
 // Messages between a training job (parent) and its train host (child process).
-import type { ApiErrorShape } from '../../../shared/errors'
-import type { ExportProgress, ExportRequest, ExportResult } from '../export/fuse'
-import type { TrainConfigInput } from './config'
-import type { TrainProgress, TrainResult } from '../../../shared/train'
+import type { ApiErrorShape } from '../../../../shared/errors'
+import type { ExportProgress, ExportRequest, ExportResult } from '../../export/fuse'
+import type { TrainConfigInput } from '../../train/config'
+import type { TrainProgress, TrainResult } from '../../../../shared/train'
 
 // What the UI sees of training (the live chart, the result) lives in src/shared/train.ts.
-export type { TrainPhase, TrainProgress, TrainResult } from '../../../shared/train'
+export type { TrainPhase, TrainProgress, TrainResult } from '../../../../shared/train'
 
 export type ParentMessage =
   | { type: 'start'; outDir: string; config: TrainConfigInput }

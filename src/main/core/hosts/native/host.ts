@@ -1,10 +1,10 @@
 // The train host: one child process per training job. Training is synchronous native work for minutes to hours;
 // here it can neither block the app nor take it down, and the parent can always kill it (the last checkpoint
 // survives). Cancel arrives as a message and is honoured after the current step, with a checkpoint.
-import { toErrorShape } from '../../../shared/errors'
-import { fuseAndQuantize } from '../export/fuse'
-import { runTrainingJob } from './loop'
-import { loadNative } from './native'
+import { toErrorShape } from '../../../../shared/errors'
+import { fuseAndQuantize } from '../../export/fuse'
+import { runTrainingJob } from '../../train/loop'
+import { loadNative } from '../../train/native'
 import type { ChildMessage, ParentMessage } from './protocol'
 
 let cancel = false

@@ -3,11 +3,11 @@
 // (better-sqlite3 has no sqlite3_interrupt, and a thread stuck in sqlite3_step cannot be stopped).
 import { Worker } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
-import { SqlstillError, toErrorShape } from '../../../shared/errors'
-import { classifySqliteError } from './classifyError'
-import { compileStatement, runQuery } from './execute'
-import { introspectSchema } from './introspect'
-import { openReadOnlySync } from './openReadOnly'
+import { SqlstillError, toErrorShape } from '../../../../shared/errors'
+import { classifySqliteError } from '../../db/classifyError'
+import { compileStatement, runQuery } from '../../db/execute'
+import { introspectSchema } from '../../db/introspect'
+import { openReadOnlySync } from '../../db/openReadOnly'
 import { MEMORY_CAP_SIGNAL, QUERY_PROCESS_MEMORY_CAP_BYTES, type HostRequest, type HostResponse } from './protocol'
 
 // A memory cap for this process, so one query cannot take the machine: `SELECT randomblob(5e8)` ×4 in one row took

@@ -3,8 +3,8 @@
 import { fileURLToPath } from 'node:url'
 
 const SOURCES = {
-  'db-host': './db/host.ts',
-  'train-host': './train/host.ts',
+  'db-host': './database/host.ts',
+  'train-host': './native/host.ts',
 } as const
 
 export type EntryName = keyof typeof SOURCES

@@ -1,11 +1,11 @@
-// The native host from the app's side: one forked process (core/train/host.ts) running the addon's long work —
+// The native host from the app's side: one forked process (hosts/native/host.ts) running the addon's long work —
 // training, fusing, quantizing — so the caller's event loop stays free and a crash in native code cannot take the
 // app down. One request per process: fork, send the first message, relay the host's messages, keep the last lines
 // of its stderr for the error if it dies, and settle exactly once (a result, an error, a cancel or an exit).
 import { fork, type ChildProcess } from 'node:child_process'
-import { SqlstillError } from '../../../shared/errors'
+import { SqlstillError } from '../../../../shared/errors'
 import { entryPoint } from '../entries'
-import type { ChildMessage, ParentMessage } from '../train/protocol'
+import type { ChildMessage, ParentMessage } from './protocol'
 
 const STDERR_TAIL = 4000
 
