@@ -330,7 +330,8 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
       writeJsonl(datasetFile(outDir, 'eval'), evalSet)
       const byScenario: Record<string, number> = {}
       for (const e of train) byScenario[e.scenario] = (byScenario[e.scenario] ?? 0) + 1
-      return { in: filtered.length + user.length, out: train.length + evalSet.length, extra: { train: train.length, eval: evalSet.length, user: user.length, trainByScenario: byScenario } }
+      // out counts each pair once: the user's pairs are in both splits (train counts them, and so does eval)
+      return { in: filtered.length + user.length, out: filtered.length + user.length, extra: { train: train.length, eval: evalSet.length, user: user.length, trainByScenario: byScenario } }
     })
 
     await stage('train', async (fresh) => {
