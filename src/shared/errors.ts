@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN', // a request from somewhere that may not drive the app (another site's page)
   'TOO_LARGE', // a result, body or file beyond the caps
+  'UNREACHABLE', // a server could not be reached: this machine is offline, or the host is down or unknown
   'INTERNAL',
 ] as const
 

@@ -123,6 +123,37 @@ describe('model manager', () => {
     expect(requests.length).toBe(before)
   })
 
+  test('offline or cut off: UNREACHABLE in plain words, the partial file kept, and a retry finishes it', async () => {
+    const manager = new ModelManager(tempDir('sqlstill-models-'))
+    // nothing listens on a port that was just closed
+    const closed = http.createServer()
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise<void>((r) => closed.close(() => r()))
+    const refused = await manager.download(`http://127.0.0.1:${port}/m.gguf`).catch((e: SqlstillError) => e)
+    expect(refused).toMatchObject({ code: 'UNREACHABLE', details: { networkCode: 'ECONNREFUSED' } })
+    expect((refused as SqlstillError).message).toMatch(/could not be reached.*add a GGUF file from disk/)
+
+    // a connection that drops after 100 KB: the bytes stay, and the retry asks only for the rest
+    const cut = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Length': q8.length })
+      res.write(q8.subarray(0, 100_000), () => setTimeout(() => res.destroy(), 50))
+    })
+    await new Promise<void>((r) => cut.listen(0, '127.0.0.1', r))
+    const cutUrl = `http://127.0.0.1:${(cut.address() as AddressInfo).port}/models/stories260K-q8_0.gguf`
+    try {
+      const dropped = await manager.download(cutUrl).catch((e: SqlstillError) => e)
+      expect(dropped).toMatchObject({ code: 'UNREACHABLE' })
+      expect((dropped as SqlstillError).message).toMatch(/100000 bytes already downloaded are kept/)
+      expect(statSync(partialPath(path.join(manager.modelsDir, 'stories260K-q8_0.gguf'))).size).toBe(100_000)
+    } finally {
+      await new Promise<void>((r) => cut.close(() => r()))
+    }
+    const entry = await manager.download(`${base}/models/stories260K-q8_0.gguf`)
+    expect(requests.at(-1)?.range).toBe('bytes=100000-')
+    expect(sha256(entry.path)).toBe(sha256(storiesQ8))
+  })
+
   test('a download that is not a model is deleted; a missing file is NOT_FOUND', async () => {
     const manager = new ModelManager(tempDir('sqlstill-models-'))
     expect(await codeOf(manager.download(`${base}/models/not-a-model.gguf`))).toBe('NOT_A_MODEL')

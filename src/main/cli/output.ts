@@ -42,6 +42,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   CANCELLED: 130,
   UNSUPPORTED: 69, // EX_UNAVAILABLE
   TOO_LARGE: 65,
+  UNREACHABLE: 69, // EX_UNAVAILABLE
 }
 
 export function exitCodeFor(code: ErrorCode): number {

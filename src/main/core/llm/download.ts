@@ -39,6 +39,25 @@ function cancelled(downloadedBytes: number): SqlstillError {
   })
 }
 
+const NETWORK_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ECONNRESET', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET'])
+
+/** The system code of a failed fetch (undici wraps it: "fetch failed", the reason in `cause`). */
+function networkErrorCode(err: unknown): string | null {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return e.code
+  }
+  return null
+}
+
+/** A server that cannot be reached, said in plain words; what was downloaded so far stays for a resume. */
+function unreachable(url: string, err: unknown, downloadedBytes: number): SqlstillError {
+  const code = networkErrorCode(err)
+  const host = new URL(url).host
+  const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${host} cannot be found — this machine looks offline` : `${host} could not be reached (${code ?? (err as Error).message})`
+  const kept = downloadedBytes > 0 ? ` The ${downloadedBytes} bytes already downloaded are kept: retrying continues from there.` : ''
+  return new SqlstillError('UNREACHABLE', `${why}.${kept} Without a network, add a GGUF file from disk instead.`, { url, downloadedBytes, ...(code ? { networkCode: code } : {}) })
+}
+
 export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const { signal } = options
   if (signal?.aborted) throw cancelled(0)
@@ -54,7 +73,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     })
   } catch (err) {
     if (signal?.aborted) throw cancelled(have)
-    throw new SqlstillError('INTERNAL', `Could not reach ${url}: ${(err as Error).message}`, { url })
+    throw unreachable(url, err, have)
   }
 
   if (response.status === 416 && have > 0) {
@@ -127,6 +146,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     // The partial file is what a resume continues from: let every pending write land before anyone looks at it.
     if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()))
     if (signal?.aborted) throw cancelled(done)
+    if (networkErrorCode(err)) throw unreachable(url, err, done)
     throw new SqlstillError('INTERNAL', `Download of ${url} was interrupted at ${done} bytes: ${(err as Error).message}`, {
       url,
       downloadedBytes: done,
