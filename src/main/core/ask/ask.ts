@@ -157,10 +157,9 @@ export function preparePrompt(options: PromptOptions): PreparedPrompt {
 export async function ask(options: AskOptions): Promise<AskOutcome> {
   const started = performance.now()
   const question = options.question.trim()
-  if (!question) throw new SqlstillError('BAD_REQUEST', 'The question is empty')
   const { generator, db, signal } = options
-  const schema = stableSchema(await db.schema())
-  const prepared = preparePrompt({ ...options, question, schema })
+  // preparePrompt refuses an empty question
+  const prepared = preparePrompt({ ...options, question, schema: stableSchema(await db.schema()) })
   const { form, built: prompt } = prepared
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS
 
