@@ -54,6 +54,10 @@ export interface RecommendedModel {
   uri: string
   role: ModelRole
   approxSizeBytes: number
+  /** Memory it takes loaded: the weights, the KV cache at the default 4,096-token context, compute buffers. */
+  approxMemoryBytes: number
+  /** The one to pick when unsure, per role. */
+  recommended: boolean
   description: string
 }
 

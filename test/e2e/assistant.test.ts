@@ -41,6 +41,12 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     // An empty state, not an error.
     expect(await e2e.page.getByTestId('error-panel').count()).toBe(0)
     await expect.poll(() => e2e.page.getByTestId('open-models').textContent()).toMatch(/No model/)
+    // The question box is there all the same: a question typed now waits for the model, and Enter opens Models.
+    await e2e.page.getByTestId('ask-input').fill('How many albums are there?')
+    await e2e.page.getByTestId('ask-input').press('Enter')
+    await e2e.page.getByTestId('models-drawer').waitFor()
+    await e2e.page.getByTestId('models-drawer-close').click()
+    await e2e.page.getByTestId('models-drawer').waitFor({ state: 'detached' })
     await e2e.shot('a01-no-model')
   })
 
@@ -63,6 +69,19 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await drawer.locator('[data-testid="model-download"] [data-testid="error-code"]').waitFor()
     await expect.poll(() => drawer.locator('[data-testid="model-download"] [data-testid="error-code"]').textContent()).toMatch(/^[A-Z_]+$/)
 
+    // Offline (here: a port nothing listens on): said in plain words, with a retry and the way to a file on disk.
+    await drawer.getByTestId('model-download-uri').fill('http://127.0.0.1:9/models/student.gguf')
+    await drawer.getByTestId('model-download-submit').click()
+    await expect.poll(() => drawer.locator('[data-testid="model-download"] [data-testid="error-code"]').textContent()).toBe('UNREACHABLE')
+    await expect.poll(() => drawer.getByTestId('model-download').textContent()).toMatch(/No connection.*could not be reached.*from disk/s)
+    await drawer.getByTestId('model-download-retry').waitFor()
+    await drawer.getByTestId('model-download-from-disk').click()
+    await expect.poll(() => e2e.page.evaluate('document.activeElement?.dataset?.testid')).toBe('model-add-path')
+    // The recommended models say which to pick, how big the download is and what memory they take.
+    await expect.poll(() => drawer.getByTestId('recommended-badge').allTextContents()).toEqual(['recommended student', 'recommended teacher'])
+    expect(await drawer.getByTestId('recommended-size').first().textContent()).toMatch(/download · ~.+ memory when loaded/)
+    await e2e.shot('a02a-offline-download')
+
     await drawer.getByTestId('model-add-path').fill(MODEL_PATH)
     await drawer.getByTestId('model-add-submit').click()
     const item = drawer.locator('[data-testid="model-item"][data-model-file="stories260K-f32.gguf"]')
@@ -82,7 +101,8 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await e2e.shot('a02-models')
     await e2e.page.keyboard.press('Escape')
     await drawer.waitFor({ state: 'detached' })
-    await e2e.page.getByTestId('ask-input').waitFor()
+    await e2e.page.getByTestId('ask-submit').waitFor()
+    expect(await e2e.page.getByTestId('ask-input').inputValue()).toBe('How many albums are there?')
   })
 
   it('Esc cancels a running question', async () => {
@@ -269,6 +289,28 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await e2e.shot('a12-dark-chart')
     await e2e.page.getByTestId('view-grid').click()
     await e2e.page.getByTestId('theme-select').selectOption('light')
+  })
+
+  it('fits its top bar at 1024 and 960 px: nothing overlaps, is cut or pushed out, a tab stays readable', async () => {
+    for (const width of [1024, 960]) {
+      await e2e.page.setViewportSize({ width, height: 700 })
+      const layout = (await e2e.page.evaluate(`(() => {
+        const bar = document.querySelector('.topbar').getBoundingClientRect()
+        const items = [...document.querySelectorAll('.topbar > *')].filter((el) => !el.classList.contains('toolbar-spacer')).map((el) => {
+          const r = el.getBoundingClientRect()
+          return { name: el.dataset.testid || el.className, left: r.left, right: r.right, clipped: el.scrollWidth > el.clientWidth + 1 && !el.classList.contains('db-tabs') }
+        })
+        const tab = document.querySelector('[data-testid="db-tab"]').getBoundingClientRect()
+        return { barRight: bar.right, items, tabWidth: tab.width }
+      })()`)) as { barRight: number; items: { name: string; left: number; right: number; clipped: boolean }[]; tabWidth: number }
+      expect(layout.tabWidth, `at ${width} px`).toBeGreaterThan(80)
+      for (const [i, item] of layout.items.entries()) {
+        expect({ width, item: item.name, clipped: item.clipped, inside: item.right <= layout.barRight + 0.5 }).toEqual({ width, item: item.name, clipped: false, inside: true })
+        const next = layout.items[i + 1]
+        if (next) expect({ width, item: item.name, overlaps: item.right > next.left + 0.5 }).toEqual({ width, item: item.name, overlaps: false })
+      }
+      await e2e.shot(`a13-topbar-${width}`)
+    }
   })
 
   it('keeps its layout in a small window', async () => {

@@ -235,11 +235,15 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
   })
 
   it('switches to the dark theme', async () => {
-    await typeAndRun('SELECT t.name AS track, a.title AS album, t.milliseconds, t.unit_price FROM tracks t JOIN albums a USING (album_id) LIMIT 200')
+    await typeAndRun('-- every track with its album\nSELECT t.name AS track, a.title AS album, t.milliseconds, t.unit_price FROM tracks t JOIN albums a USING (album_id) LIMIT 200')
     await e2e.page.getByTestId('result-grid').waitFor()
     await e2e.page.getByTestId('theme-select').selectOption('dark')
     await expect.poll(() => e2e.page.locator('html').getAttribute('data-theme')).toBe('dark')
     await e2e.page.locator('.monaco-editor.vs-dark').waitFor()
+    // comments are grey, not green: green text could not be read on the teacher diff's green "inserted" background
+    const comment = e2e.page.locator('[data-testid="sql-editor"] .view-line span span', { hasText: 'every track' }).first()
+    const [r, g, b] = (await comment.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).color)).match(/\d+/g)!.map(Number)
+    expect(g! - Math.max(r!, b!)).toBeLessThan(30)
     await e2e.shot('07-dark')
     // "System" follows the OS preference, live.
     await e2e.page.getByTestId('theme-select').selectOption('system')
@@ -287,9 +291,10 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await expect.poll(() => e2e.page.getByTestId('result-status').textContent()).toMatch(/^200 rows/)
 
     // Format pretty-prints the one-line query over several lines.
-    expect(await e2e.page.locator('[data-testid="sql-editor"] .view-line').count()).toBe(1)
+    // (two lines: the comment, then the query)
+    expect(await e2e.page.locator('[data-testid="sql-editor"] .view-line').count()).toBe(2)
     await e2e.page.getByTestId('format-sql').click()
-    await expect.poll(() => e2e.page.locator('[data-testid="sql-editor"] .view-line').count()).toBeGreaterThan(3)
+    await expect.poll(() => e2e.page.locator('[data-testid="sql-editor"] .view-line').count()).toBeGreaterThan(4)
     await e2e.shot('10-formatted')
   })
 

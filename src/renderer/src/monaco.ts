@@ -12,9 +12,20 @@ self.MonacoEnvironment = { getWorker: () => new EditorWorker() }
 
 export { monaco }
 
-/** Monaco's built-in theme for the app's theme (Monaco has one theme for every editor on the page). */
+let themesDefined = false
+
+/**
+ * The editor theme for the app's theme (Monaco has one theme for every editor on the page): Monaco's own, with
+ * comments in grey instead of green: in the teacher diff, a green comment on the green "inserted" background
+ * could not be read (above all in the dark theme), and the student's commented-out prose is shown as comments.
+ */
 export function monacoTheme(theme: ResolvedTheme): string {
-  return theme === 'dark' ? 'vs-dark' : 'vs'
+  if (!themesDefined) {
+    themesDefined = true
+    monaco.editor.defineTheme('sqlstill-dark', { base: 'vs-dark', inherit: true, rules: [{ token: 'comment', foreground: 'a0a8b3', fontStyle: 'italic' }], colors: {} })
+    monaco.editor.defineTheme('sqlstill-light', { base: 'vs', inherit: true, rules: [{ token: 'comment', foreground: '5f6b7a', fontStyle: 'italic' }], colors: {} })
+  }
+  return theme === 'dark' ? 'sqlstill-dark' : 'sqlstill-light'
 }
 
 /**

@@ -14,6 +14,8 @@ import { readModelInfo } from './gguf'
 import type { ModelDownloadProgress, ModelEntry, ModelRole, RecommendedModel } from '../../../shared/models'
 export type { ModelDownloadProgress, ModelEntry, ModelRole, RecommendedModel }
 
+// approxMemoryBytes = file + f16 KV cache at 4,096 tokens (layers × 2 × KV heads × head dim × 2 bytes per token:
+// 12 KB, 28 KB and 57 KB for these three) + ~0.3 GB of compute buffers, rounded up.
 export const RECOMMENDED_MODELS: RecommendedModel[] = [
   {
     id: 'qwen2.5-coder-0.5b-instruct-q4_k_m',
@@ -21,6 +23,8 @@ export const RECOMMENDED_MODELS: RecommendedModel[] = [
     uri: 'hf:Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf',
     role: 'student',
     approxSizeBytes: 398_000_000,
+    approxMemoryBytes: 800_000_000,
+    recommended: false,
     description: 'Smallest student: fast on any laptop, quickest to fine-tune.',
   },
   {
@@ -29,7 +33,9 @@ export const RECOMMENDED_MODELS: RecommendedModel[] = [
     uri: 'hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf',
     role: 'student',
     approxSizeBytes: 1_120_000_000,
-    description: 'Recommended student: much better SQL, still interactive on a CPU.',
+    approxMemoryBytes: 1_600_000_000,
+    recommended: true,
+    description: 'Much better SQL than the 0.5B, still interactive on a CPU.',
   },
   {
     id: 'qwen2.5-coder-7b-instruct-q4_k_m',
@@ -37,7 +43,9 @@ export const RECOMMENDED_MODELS: RecommendedModel[] = [
     uri: 'hf:Qwen/Qwen2.5-Coder-7B-Instruct-GGUF/qwen2.5-coder-7b-instruct-q4_k_m.gguf',
     role: 'teacher',
     approxSizeBytes: 4_680_000_000,
-    description: 'Local teacher: writes the answers the student learns from; needs ~6 GB of memory.',
+    approxMemoryBytes: 5_500_000_000,
+    recommended: true,
+    description: 'Local teacher: writes the answers the student learns from.',
   },
 ]
 

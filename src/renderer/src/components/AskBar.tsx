@@ -21,23 +21,11 @@ export const AskBar = forwardRef<HTMLTextAreaElement, Props>(function AskBar({ m
   const running = state.status === 'running'
   const elapsed = useElapsed(running ? state.startedAt : null)
 
-  if (model === null) {
-    return (
-      <div className="ask-bar ask-bar--empty" data-testid="ask-no-model">
-        <SparkIcon className="ask-bar__icon" />
-        <span>
-          No model is loaded, so questions cannot be asked yet. Add or download a model and load it in the{' '}
-          <button className="btn btn--link" onClick={onOpenModels} data-testid="ask-open-models">
-            Models panel
-          </button>
-          — you can still write and run SQL below.
-        </span>
-      </div>
-    )
-  }
-
+  // With no model the box still takes the question (it waits there while a model loads); asking opens Models.
+  const noModel = model === null
   const submit = () => {
     const q = question.trim()
+    if (noModel) return onOpenModels()
     if (!q || running || !model) return
     onAsk(q)
   }
@@ -53,7 +41,7 @@ export const AskBar = forwardRef<HTMLTextAreaElement, Props>(function AskBar({ m
   }
 
   return (
-    <div className="ask-bar" data-testid="ask-bar" data-status={state.status}>
+    <div className="ask-bar" data-testid="ask-bar" data-status={noModel ? 'no-model' : state.status}>
       <SparkIcon className="ask-bar__icon" />
       <textarea
         ref={ref}
@@ -63,7 +51,13 @@ export const AskBar = forwardRef<HTMLTextAreaElement, Props>(function AskBar({ m
         onChange={(e) => setQuestion(e.target.value)}
         onKeyDown={onKeyDown}
         readOnly={running}
-        placeholder={model ? 'Ask a question about this database… (Enter asks, Shift+Enter for a new line)' : 'Loading…'}
+        placeholder={
+          noModel
+            ? 'Type a question about this database — it is asked once a model is loaded'
+            : model
+              ? 'Ask a question about this database… (Enter asks, Shift+Enter for a new line)'
+              : 'Loading…'
+        }
         aria-label="Question for the SQL assistant"
         data-testid="ask-input"
         spellCheck
@@ -72,18 +66,26 @@ export const AskBar = forwardRef<HTMLTextAreaElement, Props>(function AskBar({ m
         <button className="btn btn--danger" onClick={onCancel} aria-label="Cancel the question (Esc)" data-testid="ask-cancel" title="Cancel (Esc)">
           <StopIcon /> {state.cancelling ? 'Cancelling…' : 'Stop'}
         </button>
+      ) : noModel ? (
+        <button className="btn btn--primary" onClick={onOpenModels} data-testid="ask-open-models" title="Open the Models panel">
+          Load a model…
+        </button>
       ) : (
         <button className="btn btn--primary" onClick={submit} disabled={!question.trim() || !model} aria-label="Ask" data-testid="ask-submit" title="Ask (Enter)">
           Ask
         </button>
       )}
-      {extra?.(question)}
+      {!noModel && extra?.(question)}
       <div className="ask-bar__status" aria-live="polite">
         {running ? (
           <span className="ask-progress" data-testid="ask-running" role="status">
             <span className="spinner" aria-hidden />
             {state.attempt > 0 ? <span className="chip chip--warn">repair attempt</span> : null}
             {state.text ? 'Writing SQL' : 'Reading the schema'}… {(elapsed / 1000).toFixed(1)} s
+          </span>
+        ) : noModel ? (
+          <span className="muted" data-testid="ask-no-model">
+            No model is loaded: load one in the Models panel (a GGUF from disk works offline). You can still write and run SQL below.
           </span>
         ) : (
           <AskStatusChip state={state} />

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react'
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import type { ApiErrorShape } from '../../../shared/errors'
 import { toErrorShape } from '../../../shared/errors'
 import type { LoadedModelInfo, ModelDownloadProgress, ModelEntry, RecommendedModel } from '../../../shared/models'
@@ -22,9 +22,10 @@ type Download = { downloadId: string; uri: string; progress: ModelDownloadProgre
 function useActions() {
   const [busy, setBusy] = useState<string | null>(null)
   const [errors, setErrors] = useState<Record<string, ApiErrorShape>>({})
+  const clear = useCallback((key: string) => setErrors(({ [key]: _, ...rest }) => rest), [])
   const act = useCallback(async (key: string, fn: () => Promise<unknown>): Promise<boolean> => {
     setBusy(key)
-    setErrors(({ [key]: _, ...rest }) => rest)
+    clear(key)
     try {
       await fn()
       return true
@@ -34,8 +35,8 @@ function useActions() {
     } finally {
       setBusy(null)
     }
-  }, [])
-  return { busy, errors, act }
+  }, [clear])
+  return { busy, errors, act, clear }
 }
 
 /** Models: what is on disk, what is loaded (with its adapter), adding, downloading and removing files. */
@@ -44,11 +45,12 @@ export function ModelsDrawer({ current, onClose, onExport }: Props) {
   const [models, setModels] = useState<ModelEntry[] | null>(null)
   const [recommended, setRecommended] = useState<RecommendedModel[]>([])
   const [addPath, setAddPath] = useState('')
+  const addPathInput = useRef<HTMLInputElement>(null)
   const [uri, setUri] = useState('')
   const [download, setDownload] = useState<Download | null>(null)
   const [adapterPath, setAdapterPath] = useState(current?.adapter?.path ?? '')
   const [adapterScale, setAdapterScale] = useState(String(current?.adapter?.scale ?? 1))
-  const { busy, errors, act } = useActions()
+  const { busy, errors, act, clear } = useActions()
 
   const refresh = useCallback(() => act('list', async () => setModels(await api.model.list())), [act, api])
   useEffect(() => {
@@ -81,6 +83,7 @@ export function ModelsDrawer({ current, onClose, onExport }: Props) {
     try {
       await api.model.download({ uri: target, downloadId })
       setDownload((d) => (d?.downloadId === downloadId ? { ...d, done: true } : d))
+      clear('add') // a model arrived: an earlier failed add is no longer the news
       setModels(await api.model.list())
     } catch (err) {
       setDownload((d) => (d?.downloadId === downloadId ? { ...d, error: toErrorShape(err), done: true } : d))
@@ -213,6 +216,7 @@ export function ModelsDrawer({ current, onClose, onExport }: Props) {
           <div className="dialog__section-title">Add by path</div>
           <form className="inline-form" onSubmit={add}>
             <input
+              ref={addPathInput}
               className="input"
               value={addPath}
               onChange={(e) => setAddPath(e.target.value)}
@@ -250,7 +254,14 @@ export function ModelsDrawer({ current, onClose, onExport }: Props) {
               Download
             </button>
           </form>
-          {download && <DownloadStatus download={download} onCancel={() => void api.model.cancelDownload({ downloadId: download.downloadId })} />}
+          {download && (
+            <DownloadStatus
+              download={download}
+              onCancel={() => void api.model.cancelDownload({ downloadId: download.downloadId })}
+              onRetry={() => void startDownload(download.uri)}
+              onAddFromDisk={() => addPathInput.current?.focus()}
+            />
+          )}
           {recommended.length > 0 && (
             <>
               <p className="muted small">Recommended (needs internet):</p>
@@ -259,7 +270,14 @@ export function ModelsDrawer({ current, onClose, onExport }: Props) {
                   <li key={r.id} className="recommended-item">
                     <div className="recommended-item__text">
                       <strong>{r.name}</strong> <span className="chip chip--muted">{r.role}</span>{' '}
-                      <span className="muted small">~{formatBytes(r.approxSizeBytes)}</span>
+                      {r.recommended && (
+                        <span className="chip chip--ok" data-testid="recommended-badge">
+                          recommended {r.role}
+                        </span>
+                      )}{' '}
+                      <span className="muted small" data-testid="recommended-size">
+                        ~{formatBytes(r.approxSizeBytes)} download · ~{formatBytes(r.approxMemoryBytes)} memory when loaded
+                      </span>
                       <div className="muted small">{r.description}</div>
                     </div>
                     <button className="btn btn--small" disabled={downloading} onClick={() => void startDownload(r.uri)} aria-label={`Download ${r.name}`}>
@@ -330,7 +348,7 @@ export function ModelsDrawer({ current, onClose, onExport }: Props) {
   )
 }
 
-function DownloadStatus({ download, onCancel }: { download: Download; onCancel(): void }) {
+function DownloadStatus({ download, onCancel, onRetry, onAddFromDisk }: { download: Download; onCancel(): void; onRetry(): void; onAddFromDisk(): void }) {
   const p = download.progress
   const fraction = p?.totalBytes ? p.downloadedBytes / p.totalBytes : null
   return (
@@ -362,7 +380,25 @@ function DownloadStatus({ download, onCancel }: { download: Download; onCancel()
         </>
       )}
       {download.done && !download.error && <div className="ok-text small">Downloaded.</div>}
-      {download.error && <ErrorPanel error={download.error} title={download.error.code === 'CANCELLED' ? 'Download cancelled' : 'Download failed'} />}
+      {download.error && (
+        <>
+          <ErrorPanel
+            error={download.error}
+            title={download.error.code === 'CANCELLED' ? 'Download cancelled' : download.error.code === 'UNREACHABLE' ? 'No connection' : 'Download failed'}
+          />
+          {/* what was downloaded stays on disk (<file>.partial): retrying continues from there */}
+          <div className="inline-form">
+            <button className="btn btn--small" onClick={onRetry} data-testid="model-download-retry">
+              {download.error.code === 'CANCELLED' ? 'Resume' : 'Retry'}
+            </button>
+            {download.error.code === 'UNREACHABLE' && (
+              <button className="btn btn--small" onClick={onAddFromDisk} data-testid="model-download-from-disk">
+                Add a GGUF from disk…
+              </button>
+            )}
+          </div>
+        </>
+      )}
     </div>
   )
 }

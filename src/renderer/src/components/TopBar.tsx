@@ -91,12 +91,15 @@ export function TopBar(props: Props) {
         aria-label="Theme"
         data-testid="theme-select"
       >
-        <option value="system">System theme</option>
+        <option value="system">System</option>
         <option value="light">Light</option>
         <option value="dark">Dark</option>
       </select>
       <button className="btn btn--primary" onClick={onOpen} aria-label="Open database" data-testid="open-database">
-        Open database…
+        <span className="topbar__long">Open database…</span>
+        <span className="topbar__short" aria-hidden>
+          Open…
+        </span>
       </button>
     </header>
   )
