@@ -18,6 +18,7 @@ import type { Settings } from './settings'
 import { settingsPatchSchema } from './settings'
 import type { CustomizeFinishedEvent, CustomizeProgressEvent, CustomizeReport, CustomizeRunSummary, DatasetExample, RunManifest } from './customize'
 import type { CompareResults, TeacherAnswer, TeacherConfig, TeacherTestResult } from './teacher'
+import { editorTabSchema, MAX_EDITOR_TABS, MAX_TAB_SQL, type SavedQuery, type SqlRun, type Workspace } from './workspace'
 import { EXPORT_TYPES, type ExportProgress, type ExportResult, type TrainProgressEvent } from './train'
 
 // ---- data shapes ---------------------------------------------------------------------------------
@@ -96,8 +97,22 @@ export const requestSchemas = {
     queryId: id.optional(),
     timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
     maxRows: z.number().int().min(1).max(10_000_000).optional(),
+    /** Run by hand from the editor: kept in the database's SQL history (`workspace.runs`). */
+    record: z.boolean().optional(),
   }),
   'db.cancel': z.object({ queryId: id }),
+  /** The database's editor tabs and saved queries, as last kept. */
+  'workspace.get': z.object({ dbId: id }),
+  'workspace.saveTabs': z.object({
+    dbId: id,
+    tabs: z.array(editorTabSchema).max(MAX_EDITOR_TABS),
+    activeTabId: z.string().max(100).nullable(),
+  }),
+  /** Saving under a name that exists (any case) replaces that query. */
+  'workspace.saveQuery': z.object({ dbId: id, name: z.string().min(1).max(200), sql: z.string().min(1).max(MAX_TAB_SQL) }),
+  'workspace.deleteQuery': z.object({ dbId: id, id }),
+  /** SQL run by hand from the editor, newest first. */
+  'workspace.runs': z.object({ dbId: id, limit: z.number().int().min(1).max(1000).optional() }),
   'settings.get': z.void(),
   'settings.update': settingsPatchSchema,
   'dialog.openDatabase': z.void(),
@@ -208,6 +223,11 @@ export interface ApiResults {
   'db.schema': Schema
   'db.query': QueryResult
   'db.cancel': { cancelled: boolean }
+  'workspace.get': Workspace
+  'workspace.saveTabs': Workspace
+  'workspace.saveQuery': SavedQuery
+  'workspace.deleteQuery': SavedQuery[]
+  'workspace.runs': SqlRun[]
   'settings.get': Settings
   'settings.update': Settings
   /** Null when the user dismissed the dialog or the shell has no native dialog. */

@@ -112,8 +112,12 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     await e2e.page.keyboard.press('Escape')
     await e2e.page.getByTestId('ask-cancelled').waitFor()
     await e2e.shot('a03a-cancelled')
-    // What had streamed stays in the editor; with nothing streamed yet, the previous text comes back.
+    // What had streamed stays in the answer tab; with nothing streamed yet, the answer tab goes and the user's tab
+    // (with its text) is shown again.
     await expect.poll(async () => (await editorText()).trim().length).toBeGreaterThan(0)
+    const answerTabs = await e2e.page.locator('[data-testid="editor-tab"][data-kind="answer"]').count()
+    if (answerTabs === 0) expect(await e2e.page.locator('[data-testid="editor-tab"][data-active="true"]').getAttribute('data-kind')).toBe('query')
+    else expect(await e2e.page.locator('[data-testid="editor-tab"][data-active="true"]').getAttribute('data-kind')).toBe('answer')
     await expect.poll(() => e2e.page.getByTestId('ask-submit').isVisible()).toBe(true)
     // The editor is editable again.
     await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
@@ -133,6 +137,13 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
       })
       window.__observer.observe(document.querySelector('[data-testid="sql-editor"]'), { subtree: true, childList: true, characterData: true })
     })()`)
+    // What the user is writing in their own tab is never overwritten by an answer.
+    const userTab = e2e.page.locator('[data-testid="editor-tab"][data-kind="query"]').first()
+    await userTab.locator('[role="tab"]').click()
+    await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.press('ControlOrMeta+A')
+    await e2e.page.keyboard.type("SELECT 'my draft' AS mine")
+    await e2e.page.keyboard.press('Escape')
     const question = 'How many tracks are there in each genre?'
     await e2e.page.getByTestId('ask-input').fill(question)
     await e2e.page.getByTestId('ask-input').press('Enter')
@@ -151,6 +162,13 @@ describe.skipIf(!hasChromium)('the assistant in Chromium (browser mode)', () => 
     if ((await chip.getAttribute('data-validation')) === 'no_sql') await expect.poll(editorText).toMatch(/^-- The model wrote no SQL/)
     else await expect.poll(async () => (await editorText()).trim().length).toBeGreaterThan(0)
     await e2e.shot('a03-asked')
+    // The answer is in the answer tab, titled with the question; the user's tab still holds the draft.
+    const answerTab = e2e.page.locator('[data-testid="editor-tab"][data-kind="answer"]')
+    await expect.poll(() => answerTab.getAttribute('data-active')).toBe('true')
+    await expect.poll(() => answerTab.locator('.editor-tab__title').textContent()).toBe(question)
+    await userTab.locator('[role="tab"]').click()
+    await expect.poll(editorText).toMatch(/SELECT 'my draft' AS mine/)
+    await answerTab.locator('[role="tab"]').click()
 
     // The SQL stays editable and re-runnable with Ctrl+Enter.
     await typeAndRun('SELECT count(*) AS n FROM tracks')

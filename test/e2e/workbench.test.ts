@@ -23,14 +23,19 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     if (wideDbDir) rmSync(wideDbDir, { recursive: true, force: true })
   })
 
-  /** Replaces the editor text by typing it, as a user would, then runs it with Ctrl+Enter. */
-  async function typeAndRun(sql: string, options: { settle?: boolean } = {}) {
+  /** Replaces the editor text by typing it, as a user would. */
+  async function typeSql(sql: string) {
     await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
     await e2e.page.keyboard.press('ControlOrMeta+A')
     await e2e.page.keyboard.press('Delete')
     await e2e.page.keyboard.type(sql)
     // Close any suggestion widget so the chord reaches the editor's run command, not the widget.
     await e2e.page.keyboard.press('Escape')
+  }
+
+  /** Types the SQL, then runs it with Ctrl+Enter. */
+  async function typeAndRun(sql: string, options: { settle?: boolean } = {}) {
+    await typeSql(sql)
     await runAndWait(() => e2e.page.keyboard.press('ControlOrMeta+Enter'), options)
   }
 
@@ -218,11 +223,15 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await e2e.shot('06-error')
   })
 
-  it('runs only the selection when there is one', async () => {
+  it('runs the statement under the cursor, the selection, or every statement as a script', async () => {
+    // Ctrl+Enter with the cursor at the end runs the statement it is in, not the whole buffer.
     await typeAndRun('SELECT 41 AS x; SELECT 42 AS y')
-    await e2e.page.getByTestId('error-panel').waitFor()
-    await expect.poll(() => e2e.page.getByTestId('error-code').textContent()).toBe('MULTIPLE_STATEMENTS')
+    await expect.poll(() => e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['y'])
     await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.press('Home')
+    await runAndWait(() => e2e.page.keyboard.press('ControlOrMeta+Enter'))
+    expect(await e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['x'])
+    // A selection runs as it is.
     await e2e.page.keyboard.press('End')
     for (let i = 0; i < 'SELECT 42 AS y'.length; i++) await e2e.page.keyboard.press('Shift+ArrowLeft')
     await runAndWait(() => e2e.page.keyboard.press('ControlOrMeta+Enter'))
@@ -232,6 +241,41 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await runAndWait(() => e2e.page.keyboard.press('ControlOrMeta+Enter'))
     expect(await e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['y'])
     await expect.poll(() => e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).toBe('42')
+
+    // Ctrl+Shift+Enter runs them all, one result each; the first failure stops the script and is marked in the editor.
+    await typeSql('SELECT 1 AS one;\nSELECT count(*) AS albums FROM albums;\nSELECT titel FROM albums;\nSELECT 4 AS four')
+    await runAndWait(() => e2e.page.keyboard.press('ControlOrMeta+Shift+Enter'))
+    await expect.poll(() => e2e.page.getByTestId('script-step').evaluateAll((els) => els.map((e) => e.getAttribute('data-state')))).toEqual(['done', 'done', 'error', 'not-run'])
+    await expect.poll(() => e2e.page.getByTestId('script-summary').textContent()).toBe('2 of 4 statements ran')
+    await expect.poll(() => e2e.page.getByTestId('error-code').textContent()).toBe('SQL_ERROR')
+    // the unknown column is underlined where it is, on line 3
+    await e2e.page.locator('[data-testid="sql-editor"] .squiggly-error').waitFor()
+    const squiggle = await e2e.page.locator('[data-testid="sql-editor"] .squiggly-error').first().boundingBox()
+    const line3 = await e2e.page.locator('[data-testid="sql-editor"] .view-line').nth(2).boundingBox()
+    expect(Math.abs(squiggle!.y - line3!.y)).toBeLessThan(line3!.height)
+    await e2e.shot('06a-script')
+    // each statement's result can be looked at
+    await e2e.page.getByTestId('script-step').nth(1).click()
+    await expect.poll(() => e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['albums'])
+    await expect.poll(() => e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).toBe('148')
+    // a fix clears the mark
+    await e2e.page.locator('[data-testid="sql-editor"] .view-lines').click()
+    await e2e.page.keyboard.type(' ')
+    await expect.poll(() => e2e.page.locator('[data-testid="sql-editor"] .squiggly-error').count()).toBe(0)
+  })
+
+  it('explains the query plan as a tree, full scans marked', async () => {
+    await typeSql("SELECT t.name FROM tracks t JOIN albums a ON a.album_id = t.album_id WHERE a.title LIKE 'L%'")
+    await runAndWait(() => e2e.page.getByTestId('explain-query').click())
+    await e2e.page.getByTestId('plan-tree').waitFor()
+    const details = await e2e.page.getByTestId('plan-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-detail')))
+    expect(details.length).toBeGreaterThanOrEqual(2)
+    expect(details.some((d) => /^SCAN/.test(d ?? ''))).toBe(true)
+    expect(details.some((d) => /^SEARCH/.test(d ?? ''))).toBe(true)
+    await expect.poll(() => e2e.page.locator('.plan-node__badge').count()).toBeGreaterThan(0)
+    await e2e.shot('06b-plan')
+    await e2e.page.getByTestId('plan-as-grid').click()
+    await expect.poll(() => e2e.page.getByTestId('grid-header').allTextContents()).toEqual(['id', 'parent', 'notused', 'detail'])
   })
 
   it('switches to the dark theme', async () => {
@@ -310,6 +354,65 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     await e2e.shot('11-recent-missing')
     await e2e.page.keyboard.press('Escape')
     await e2e.page.getByTestId('open-dialog').waitFor({ state: 'detached' })
+  })
+
+  it('keeps query tabs per database across a reload and a reopen, with saved queries and the SQL run by hand', async () => {
+    const tabTitles = () => e2e.page.locator('[data-testid="editor-tab"] .editor-tab__title').allTextContents()
+    await e2e.page.getByTestId('editor-tab-add').click()
+    await expect.poll(() => e2e.page.locator('[data-testid="editor-tab"][data-active="true"] .editor-tab__title').textContent()).toMatch(/^Query \d+$/)
+    await typeAndRun('SELECT name AS genre FROM genres ORDER BY name LIMIT 3')
+    // rename by double-click
+    await e2e.page.locator('[data-testid="editor-tab"][data-active="true"] [role="tab"]').dblclick()
+    await e2e.page.getByTestId('editor-tab-rename').fill('Genres')
+    await e2e.page.getByTestId('editor-tab-rename').press('Enter')
+    await expect.poll(tabTitles).toContain('Genres')
+    // each tab keeps its own text
+    const before = await tabTitles()
+    await e2e.page.locator('[data-testid="editor-tab"]').first().locator('[role="tab"]').click()
+    await expect.poll(() => e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()).not.toMatch(/AS genre/)
+    await e2e.page.locator('[data-testid="editor-tab"]', { hasText: 'Genres' }).locator('[role="tab"]').click()
+    await expect.poll(() => e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()).toMatch(/AS\s+genre/)
+
+    // save it under a name
+    await e2e.page.getByTestId('save-query').click()
+    await expect.poll(() => e2e.page.getByTestId('save-query-name').inputValue()).toBe('Genres')
+    await e2e.page.getByTestId('save-query-submit').click()
+    await e2e.page.getByTestId('save-query-dialog').waitFor({ state: 'detached' })
+
+    // the tabs (and their text) come back after a reload…
+    await expect.poll(() => e2e.page.getByTestId('editor-tabs').getAttribute('data-saving')).toBe('false')
+    await e2e.page.reload()
+    await e2e.page.getByTestId('schema-tree').waitFor()
+    await expect.poll(tabTitles).toEqual(before)
+    await expect.poll(() => e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()).toMatch(/AS\s+genre/)
+    // …and after the database is closed and opened again
+    await e2e.page.locator('[data-testid="db-tab"][data-db-name="demo.sqlite"] .db-tab__close').click()
+    await e2e.page.getByTestId('welcome').waitFor()
+    await e2e.page.getByTestId('open-demo').click()
+    await e2e.page.getByTestId('schema-tree').waitFor()
+    await expect.poll(tabTitles).toEqual(before)
+
+    // History lists the SQL run by hand, newest first, and the saved query; both open in a tab
+    await e2e.page.getByTestId('view-history').click()
+    await e2e.page.getByTestId('history-kind-runs').click()
+    await expect.poll(() => e2e.page.getByTestId('sql-run').first().textContent()).toMatch(/SELECT name AS genre FROM genres/)
+    expect(await e2e.page.locator('[data-testid="sql-run"][data-state="error"]').count()).toBeGreaterThan(0)
+    await e2e.shot('13-sql-runs')
+    await e2e.page.getByTestId('history-kind-saved').click()
+    await expect.poll(() => e2e.page.getByTestId('saved-query').count()).toBe(1)
+    const tabCount = (await tabTitles()).length
+    await e2e.page.getByTestId('editor-tab').filter({ hasText: 'Genres' }).getByTestId('editor-tab-close').click()
+    await expect.poll(async () => (await tabTitles()).length).toBe(tabCount - 1)
+    await e2e.page.getByTestId('saved-query-open').click()
+    await expect.poll(tabTitles).toContain('Genres')
+    await expect.poll(() => e2e.page.locator('[data-testid="sql-editor"] .view-lines').textContent()).toMatch(/AS\s+genre/)
+    await e2e.page.getByTestId('view-history').click()
+    await e2e.page.getByTestId('history-kind-saved').click()
+    await e2e.page.getByTestId('saved-query-delete').click()
+    await expect.poll(() => e2e.page.getByTestId('saved-query').count()).toBe(0)
+    await e2e.page.getByTestId('view-grid').click()
+    await runAndWait(() => e2e.page.getByTestId('run-query').click())
+    await e2e.page.getByTestId('grid-row').first().waitFor()
   })
 
   it('keeps its layout in a small window', async () => {

@@ -16,6 +16,10 @@ import { OpenDatabaseDialog } from './components/OpenDatabaseDialog'
 import { ResultsPane } from './components/ResultsPane'
 import { SchemaTree } from './components/SchemaTree'
 import { SqlEditor, type SqlEditorHandle } from './components/SqlEditor'
+import { EditorTabs } from './components/editor/EditorTabs'
+import { SaveQueryDialog } from './components/editor/SaveQueryDialog'
+import { SqlLibraryPanel } from './components/editor/SqlLibraryPanel'
+import { useEditorTabs } from './hooks/useEditorTabs'
 import { TopBar } from './components/TopBar'
 import { Welcome } from './components/Welcome'
 import { useAsk } from './hooks/useAsk'
@@ -32,12 +36,15 @@ import { TeacherDialog } from './components/teacher/TeacherDialog'
 import { TeacherDiffDialog } from './components/teacher/TeacherDiffDialog'
 import { planChart } from './lib/chartable'
 import { selectAllSql } from './lib/sql'
+import { splitStatements } from '../../shared/sqlStatements'
 import { setCompletionSchema } from './lib/sqlCompletion'
 
-const STARTER_SQL = '-- Ctrl+Enter runs the selection, or the whole editor\nSELECT name, type FROM sqlite_schema ORDER BY type, name;\n'
+const STARTER_SQL = '-- Ctrl+Enter runs the statement under the cursor (or the selection); Ctrl+Shift+Enter runs them all\nSELECT name, type FROM sqlite_schema ORDER BY type, name;\n'
 
 type Overlay = 'models' | 'settings' | 'help' | 'customize' | 'teacher' | null
 type ResultView = 'grid' | 'chart' | 'history'
+/** What the History view lists: asked questions, SQL run by hand, or saved queries. */
+type HistoryKind = 'questions' | 'runs' | 'saved'
 
 /** What the editor shows after a question: the chosen SQL, or the model's words commented out when it wrote none. */
 function editorTextFor(record: AskRecord): string {
@@ -69,9 +76,14 @@ export function App() {
   // The export dialog's adapter ('' = the loaded one); null while it is closed.
   const [exportAdapter, setExportAdapter] = useState<string | null>(null)
   const [formatError, setFormatError] = useState<string | null>(null)
-  // Each open database keeps its own editor text; the editor itself stays mounted.
-  const drafts = useRef(new Map<string, string>())
+  const [historyKind, setHistoryKind] = useState<HistoryKind>('questions')
+  const [savingQuery, setSavingQuery] = useState(false)
+  // Each open database keeps its own query tabs (kept across restarts); the editor itself stays mounted and
+  // swaps one buffer per tab.
+  const tabs = useEditorTabs(dbs.activeId, STARTER_SQL, (tabId) => editor.current?.tabText(tabId) ?? null)
   const shownDb = useRef<string | null>(null)
+  /** The answer tab each running question streams into. */
+  const answerTabs = useRef(new Map<string, string>())
 
   const sidebar = useSplitter(280, 180, () => window.innerWidth * 0.5, 'x')
   const editorPane = useSplitter(220, 90, () => window.innerHeight - 200, 'y')
@@ -80,9 +92,8 @@ export function App() {
 
   const teacherDiff = useTeacherDiff()
   const onAskOutcome = (dbId: string, outcome: AskOutcome) => {
-    const text = editorTextFor(outcome.record)
-    if (dbId === shownDb.current) editor.current?.setValue(text)
-    else drafts.current.set(dbId, text)
+    const tabId = answerTabs.current.get(dbId)
+    if (tabId) editor.current?.setTabValue(tabId, editorTextFor(outcome.record))
     if (outcome.result) query.show(dbId, { status: 'done', result: outcome.result })
     else if (outcome.record.error) query.show(dbId, { status: 'error', error: outcome.record.error, sql: outcome.record.sql ?? '' })
     setHistoryVersion((v) => v + 1)
@@ -103,30 +114,50 @@ export function App() {
   // A layout effect, so the stream is written within the render's commit: a passive effect could still be
   // pending when the answer arrives and would then overwrite the final text with stale streamed text.
   useLayoutEffect(() => {
-    if (askState.status !== 'running') return
-    editor.current?.stream(askState.attempt > 0 ? `-- repair attempt ${askState.attempt}\n${askState.text}` : askState.text)
-  }, [askState])
+    if (askState.status !== 'running' || !dbs.activeId) return
+    const tabId = answerTabs.current.get(dbs.activeId)
+    if (tabId) editor.current?.stream(tabId, askState.attempt > 0 ? `-- repair attempt ${askState.attempt}\n${askState.text}` : askState.text)
+  }, [askState, dbs.activeId])
   const asking = askState.status === 'running'
   useEffect(() => {
     editor.current?.setReadOnly(asking)
   }, [asking])
 
-  // A question stopped before the model wrote anything (or one that failed) gives the editor its text back.
-  const beforeAsk = useRef(new Map<string, string>())
+  // A question stopped before the model wrote anything (or one that failed) gives the answer tab its text back.
+  // (An answer tab made for this question goes again, and the tab the user was in comes back.)
+  const beforeAsk = useRef(new Map<string, { text: string; created: boolean; fromTabId: string | null }>())
   useEffect(() => {
     const id = dbs.activeId
     if (!id || !beforeAsk.current.has(id)) return
     if (askState.status === 'running') return
     const previous = beforeAsk.current.get(id)!
     beforeAsk.current.delete(id)
-    if ((askState.status === 'cancelled' && !askState.text.trim()) || askState.status === 'error') editor.current?.setValue(previous)
+    const tabId = answerTabs.current.get(id)
+    if (!tabId || !((askState.status === 'cancelled' && !askState.text.trim()) || askState.status === 'error')) return
+    if (previous.created) {
+      if (previous.fromTabId) tabs.select(id, previous.fromTabId)
+      tabs.close(id, tabId)
+      answerTabs.current.delete(id)
+      setTimeout(() => editor.current?.dropTab(tabId), 0)
+    } else {
+      editor.current?.setTabValue(tabId, previous.text)
+    }
+    // tabs' functions are recreated each render; only the question's end matters here
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [askState, dbs.activeId])
 
   const startAsk = (question: string) => {
-    if (!dbs.activeId) return
-    beforeAsk.current.set(dbs.activeId, editor.current?.getValue() ?? '')
-    editor.current?.beginStream()
-    editor.current?.stream('')
+    if (!dbs.activeId || !editor.current) return
+    // The answer goes into the database's answer tab: what the user was writing in theirs stays as it was.
+    const created = !tabs.tabs.some((t) => t.kind === 'answer')
+    const fromTabId = tabs.activeTab?.id ?? null
+    const tab = tabs.answerTab(dbs.activeId, question)
+    if (!tab) return
+    answerTabs.current.set(dbs.activeId, tab.id)
+    editor.current.showTab(tab.id, tab.sql)
+    beforeAsk.current.set(dbs.activeId, { text: editor.current.tabText(tab.id) ?? '', created, fromTabId })
+    editor.current.beginStream(tab.id)
+    editor.current.stream(tab.id, '')
     setView((v) => (v === 'history' ? 'grid' : v))
     void ask.ask(dbs.activeId, question)
   }
@@ -142,13 +173,13 @@ export function App() {
     setCompletionSchema(schema.status === 'ready' ? schema.schema : null)
   }, [schema])
 
+  // The editor shows the active database's active tab (each tab has its own buffer and undo history).
+  const activeTab = tabs.activeTab
   useEffect(() => {
-    const previous = shownDb.current
-    if (previous === dbs.activeId || !editor.current) return
-    if (previous) drafts.current.set(previous, editor.current.getValue())
-    if (dbs.activeId) editor.current.setValue(drafts.current.get(dbs.activeId) ?? STARTER_SQL)
+    if (!activeTab || !editor.current) return
+    editor.current.showTab(activeTab.id, activeTab.sql)
     shownDb.current = dbs.activeId
-  }, [dbs.activeId, active])
+  }, [activeTab, dbs.activeId])
 
   // The welcome panel lists recent files: make sure it shows which still exist.
   const nothingOpen = !active
@@ -160,10 +191,39 @@ export function App() {
 
   // Monaco's Ctrl+Enter command reads the latest `run` through a ref, so a plain function is enough here.
   const run = () => {
-    const sql = editor.current?.getRunnableSql() ?? ''
-    if (!dbs.activeId || !sql.trim() || query.state.status === 'running') return
-    void query.run(dbs.activeId, sql)
+    const runnable = editor.current?.getRunnable()
+    if (!dbs.activeId || !runnable?.sql.trim() || query.state.status === 'running') return
+    editor.current?.clearMarks()
+    // a selection of several statements runs as a script: each gets its own result
+    const several = splitStatements(runnable.sql)
+    if (several.length > 1) void query.runScript(dbs.activeId, several.map((st) => ({ tabId: runnable.tabId, sql: st.sql, offset: runnable.offset + st.start })))
+    else void query.run(dbs.activeId, runnable.sql, runnable)
   }
+  /** Every statement in the tab (or the selection), one after another, each with its own result. */
+  const runScript = () => {
+    const statements = editor.current?.getStatements() ?? []
+    if (!dbs.activeId || statements.length === 0 || query.state.status === 'running') return
+    editor.current?.clearMarks()
+    if (statements.length === 1) void query.run(dbs.activeId, statements[0]!.sql, statements[0])
+    else void query.runScript(dbs.activeId, statements)
+  }
+  /** The statement under the cursor's query plan, shown as a tree. */
+  const explain = () => {
+    const runnable = editor.current?.getRunnable()
+    if (!dbs.activeId || !runnable?.sql.trim() || query.state.status === 'running') return
+    editor.current?.clearMarks()
+    setView('grid')
+    const statement = runnable.sql.replace(/^\s*EXPLAIN(\s+QUERY\s+PLAN)?\s+/i, '')
+    void query.run(dbs.activeId, `EXPLAIN QUERY PLAN ${statement}`, { ...runnable, sql: statement, offset: runnable.offset + runnable.sql.indexOf(statement) })
+  }
+
+  // A failed run underlines where SQLite's message points, in the tab it came from.
+  const failed = query.state.status === 'error' ? query.state : null
+  useEffect(() => {
+    if (!failed?.origin) return
+    const sqliteMessage = failed.error.details?.sqliteMessage
+    editor.current?.markError(failed.origin, typeof sqliteMessage === 'string' ? sqliteMessage : failed.error.message)
+  }, [failed])
 
   // Ctrl/Cmd+Enter also runs from outside the editor (the grid, the schema tree). Monaco handles the chord
   // itself and marks the event handled, so it is not run twice.
@@ -200,8 +260,28 @@ export function App() {
   }, [])
 
   const closeDatabase = (id: string) => {
-    drafts.current.delete(id)
+    const closing = tabs.tabsOf(id)
+    answerTabs.current.delete(id)
+    void tabs.forget(id).then(() => {
+      for (const tab of closing) editor.current?.dropTab(tab.id)
+    })
     void dbs.close(id)
+  }
+
+  /** Opens SQL in a tab of its own (or shows the tab that already holds exactly it). */
+  const openInTab = (sql: string, title?: string) => {
+    if (!dbs.activeId) return
+    const same = tabs.tabs.find((t) => (editor.current?.tabText(t.id) ?? t.sql).trim() === sql.trim())
+    if (same) tabs.select(dbs.activeId, same.id)
+    else if (!tabs.add(dbs.activeId, sql, title)) editor.current?.setValue(sql)
+    setView('grid')
+  }
+  const closeTab = (tabId: string) => {
+    if (!dbs.activeId) return
+    if (answerTabs.current.get(dbs.activeId) === tabId && asking) return
+    tabs.close(dbs.activeId, tabId)
+    // the buffer goes once another tab is shown (the shown one cannot be dropped)
+    setTimeout(() => editor.current?.dropTab(tabId), 0)
   }
 
   const openDatabase = async () => {
@@ -214,8 +294,11 @@ export function App() {
     }
   }
 
+  // A table's SELECT goes into the tab when it is empty, else into a new tab named after the table.
   const selectTable = (table: Table) => {
-    editor.current?.setValue(selectAllSql(table.name))
+    const sql = selectAllSql(table.name)
+    if (!dbs.activeId) return
+    if (!(editor.current?.getValue() ?? '').trim() || !tabs.add(dbs.activeId, sql, table.name)) editor.current?.setValue(sql)
     editor.current?.focus()
   }
 
@@ -237,8 +320,7 @@ export function App() {
 
   const rerun = (sql: string) => {
     if (!dbs.activeId) return
-    editor.current?.setValue(sql)
-    setView('grid')
+    openInTab(sql)
     void query.run(dbs.activeId, sql)
   }
 
@@ -314,8 +396,24 @@ export function App() {
                 <PlayIcon /> Run
               </button>
             )}
+            <button
+              className="btn"
+              onClick={runScript}
+              disabled={running}
+              aria-label="Run all statements"
+              data-testid="run-script"
+              title="Run every statement in the tab, or in the selection (Ctrl+Shift+Enter)"
+            >
+              Run all
+            </button>
+            <button className="btn" onClick={explain} disabled={running} aria-label="Explain the query plan" data-testid="explain-query" title="Show how SQLite will run the statement under the cursor">
+              Explain
+            </button>
             <button className="btn" onClick={format} aria-label="Format SQL" data-testid="format-sql" disabled={asking}>
               Format
+            </button>
+            <button className="btn" onClick={() => setSavingQuery(true)} aria-label="Save the query" data-testid="save-query" title="Keep this tab's SQL under a name">
+              Save…
             </button>
             {formatError && (
               <span className="format-error" role="status" title={formatError}>
@@ -329,7 +427,29 @@ export function App() {
               </span>
             )}
           </div>
-          <SqlEditor ref={editor} initialValue={STARTER_SQL} theme={theme} onRun={run} onChange={() => formatError && setFormatError(null)} />
+          <div className="editor-stack">
+            <EditorTabs
+              tabs={tabs.tabs}
+              activeTabId={tabs.activeTab?.id ?? null}
+              saving={tabs.saving}
+              onSelect={(tabId) => dbs.activeId && tabs.select(dbs.activeId, tabId)}
+              onAdd={() => dbs.activeId && tabs.add(dbs.activeId, '')}
+              onClose={closeTab}
+              onRename={(tabId, title) => dbs.activeId && tabs.rename(dbs.activeId, tabId, title)}
+            />
+            <SqlEditor
+              ref={editor}
+              initialValue=""
+              theme={theme}
+              onRun={run}
+              onRunScript={runScript}
+              onChange={(tabId) => {
+                if (formatError) setFormatError(null)
+                const owner = tabs.ownerOf(tabId)
+                if (owner) tabs.touch(owner)
+              }}
+            />
+          </div>
           <div className="splitter splitter--y" onPointerDown={editorPane.onPointerDown} role="separator" aria-orientation="horizontal" aria-label="Resize editor" />
           <div className="results" data-testid="results" data-settled={query.settled} aria-busy={running}>
             <div className="results-tabs" role="tablist" aria-label="Result views">
@@ -356,13 +476,44 @@ export function App() {
                 state={query.state}
                 onCancel={() => dbs.activeId && void query.cancel(dbs.activeId)}
                 onDismissError={() => dbs.activeId && query.reset(dbs.activeId)}
+                onSelectStep={(index) => dbs.activeId && query.showStep(dbs.activeId, index)}
               />
             )}
             {shownView === 'chart' && chartPlan && query.state.status === 'done' && (
               <ResultChart key={query.state.result.sql + query.state.result.elapsedMs} result={query.state.result} plan={chartPlan} theme={theme} />
             )}
             {shownView === 'history' && (
-              <HistoryPanel items={history.items} loaded={history.loaded} error={history.error} onRerun={rerun} onMark={history.mark} />
+              <div className="history-view">
+                <div className="segmented" role="group" aria-label="Which history">
+                  {(
+                    [
+                      ['questions', `Questions${history.items.length ? ` (${history.items.length})` : ''}`],
+                      ['runs', 'SQL run by hand'],
+                      ['saved', `Saved${tabs.saved.length ? ` (${tabs.saved.length})` : ''}`],
+                    ] as const
+                  ).map(([kind, label]) => (
+                    <button
+                      key={kind}
+                      type="button"
+                      className={`segmented__btn${historyKind === kind ? ' segmented__btn--on' : ''}`}
+                      aria-pressed={historyKind === kind} onClick={() => setHistoryKind(kind)} data-testid={`history-kind-${kind}`}>
+                      {label}
+                    </button>
+                  ))}
+                </div>
+                {historyKind === 'questions' && <HistoryPanel items={history.items} loaded={history.loaded} error={history.error} onRerun={rerun} onMark={history.mark} />}
+                {historyKind !== 'questions' && dbs.activeId && (
+                  <SqlLibraryPanel
+                    kind={historyKind}
+                    dbId={dbs.activeId}
+                    version={query.settled}
+                    saved={tabs.saved}
+                    onOpen={openInTab}
+                    onRun={rerun}
+                    onDelete={(id) => tabs.deleteQuery(dbs.activeId!, id)}
+                  />
+                )}
+              </div>
             )}
           </div>
         </section>
@@ -381,6 +532,14 @@ export function App() {
       <DatabaseDropZone onOpenPath={dbs.openPath} />
       {overlay === 'settings' && dbs.settings && <SettingsDialog settings={dbs.settings} onClose={() => setOverlay(null)} />}
       {overlay === 'help' && <HelpOverlay onClose={() => setOverlay(null)} />}
+      {savingQuery && dbs.activeId && (
+        <SaveQueryDialog
+          initialName={tabs.activeTab && !/^Query \d+$/.test(tabs.activeTab.title) ? tabs.activeTab.title : ''}
+          existing={tabs.saved.map((q) => q.name)}
+          onSave={(name) => tabs.saveQuery(dbs.activeId!, name, editor.current?.getValue() ?? '')}
+          onClose={() => setSavingQuery(false)}
+        />
+      )}
       {overlay === 'teacher' && <TeacherDialog onClose={() => setOverlay(null)} />}
       {teacherDiff.target && (
         <TeacherDiffDialog

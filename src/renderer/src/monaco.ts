@@ -45,3 +45,17 @@ export function onCtrlEnter(editor: monaco.editor.IStandaloneCodeEditor, action:
     },
   })
 }
+
+/** Ctrl/Cmd+Shift+Enter in `editor` runs every statement in it (or in the selection) as a script. */
+export function onRunScript(editor: monaco.editor.IStandaloneCodeEditor, action: () => void): monaco.IDisposable {
+  return editor.addAction({
+    id: 'sqlstill.runScript',
+    label: 'Run all statements',
+    keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.Enter],
+    contextMenuGroupId: 'navigation',
+    run: () => {
+      editor.trigger('sqlstill', 'hideSuggestWidget', null)
+      action()
+    },
+  })
+}

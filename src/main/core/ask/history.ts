@@ -1,9 +1,11 @@
 // Per-database question history, one JSONL file per database in the data folder. Append-only: feedback ("this was
 // wrong, here is the right SQL") is appended as its own line and merged when reading, so a crash mid-write can
 // cost at most the last line and never an earlier record.
-import { createHash, randomUUID } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, appendFileSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { appendJsonLine } from '../platform/jsonLines'
+import { basename, join } from 'node:path'
+import { perDatabaseFile } from '../platform/perDatabaseFile'
 import { SqlstillError } from '../../../shared/errors'
 import type { AskRecord } from './types'
 import type { Feedback, HistoryItem, Verdict } from '../../../shared/ask'
@@ -22,16 +24,13 @@ export class AskHistory {
 
   /** The JSONL file for a database: readable name plus a hash of the full path, so same-named files differ. */
   fileFor(dbPath: string): string {
-    const full = resolve(dbPath)
-    const hash = createHash('sha256').update(full).digest('hex').slice(0, 12)
-    const name = basename(full).replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60)
-    return join(this.dataDir, 'history', `${name}-${hash}.jsonl`)
+    return perDatabaseFile(this.dataDir, 'history', dbPath, '.jsonl')
   }
 
   append(record: AskRecord): AskRecord {
     const file = this.fileFor(record.dbPath)
     mkdirSync(join(this.dataDir, 'history'), { recursive: true })
-    appendFileSync(file, JSON.stringify({ type: 'ask', ...record }) + '\n')
+    appendJsonLine(file, { type: 'ask', ...record })
     return record
   }
 
@@ -81,7 +80,7 @@ export class AskHistory {
     const line: FeedbackLine = { type: 'feedback', id, verdict, at: new Date().toISOString() }
     const corrected = correctedSql?.trim()
     if (corrected) line.correctedSql = corrected
-    appendFileSync(this.fileFor(dbPath), JSON.stringify(line) + '\n')
+    appendJsonLine(this.fileFor(dbPath), line)
     return { ...item, feedback: { verdict, at: line.at, ...(corrected ? { correctedSql: corrected } : {}) } }
   }
 

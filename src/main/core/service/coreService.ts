@@ -18,6 +18,7 @@ import type { ApiHandlers } from './dispatch'
 import { EventBus } from './events'
 import { ExportHandlers } from './exportHandlers'
 import { TeacherHandlers } from './teacherHandlers'
+import { WorkspaceHandlers } from './workspaceHandlers'
 
 const RECENT_KEY = 'recentDatabases'
 const MAX_RECENT = 15
@@ -65,6 +66,7 @@ export class CoreService {
   private readonly teacher: TeacherHandlers
   private readonly customize: CustomizeHandlers
   private readonly exports: ExportHandlers
+  private readonly workspace: WorkspaceHandlers
 
   constructor(private readonly options: CoreServiceOptions) {
     this.student = new AskService({ dataDir: options.dataDir, settings: () => this.settings })
@@ -83,6 +85,7 @@ export class CoreService {
     this.teacher = new TeacherHandlers(context)
     this.customize = new CustomizeHandlers(context, this.teacher)
     this.exports = new ExportHandlers(context)
+    this.workspace = new WorkspaceHandlers(context)
     this.handlers = this.createHandlers()
   }
 
@@ -210,16 +213,25 @@ export class CoreService {
         return next
       },
       'db.schema': async ({ dbId }) => this.handle(dbId).schema(),
-      'db.query': async ({ dbId, sql, queryId, timeoutMs, maxRows }) => {
+      'db.query': async ({ dbId, sql, queryId, timeoutMs, maxRows, record }) => {
         const handle = this.handle(dbId)
         const settings = this.settings
         if (queryId) this.runningQueries.set(queryId, dbId)
+        const started = Date.now()
+        const remember = (outcome: { rowCount?: number; errorCode?: string }) => {
+          if (record && sql.trim()) this.workspace.store.recordRun(handle.path, { sql: sql.trim(), at: new Date(started).toISOString(), elapsedMs: Date.now() - started, ...outcome })
+        }
         try {
-          return await handle.query(sql, {
+          const result = await handle.query(sql, {
             queryId,
             timeoutMs: timeoutMs ?? settings.queryTimeoutMs,
             maxRows: maxRows ?? settings.rowCap,
           })
+          remember({ rowCount: result.rowCount })
+          return result
+        } catch (err) {
+          remember({ errorCode: err instanceof SqlstillError ? err.code : 'INTERNAL' })
+          throw err
         } finally {
           if (queryId) this.runningQueries.delete(queryId)
         }
@@ -243,6 +255,7 @@ export class CoreService {
       ...this.teacher.handlers,
       ...this.customize.handlers,
       ...this.exports.handlers,
+      ...this.workspace.handlers,
     }
   }
 
