@@ -9,6 +9,8 @@ export interface GgufModelInfo {
   /** general.architecture, e.g. "llama", "qwen2". */
   architecture: string
   name: string | null
+  /** The Hugging Face repository it was converted from, when the GGUF says (general.source / base_model). */
+  sourceRepository: string | null
   /** Sum of the elements of every tensor. */
   parameterCount: number
   /** Quantization as people name it ("Q4_K_M", "F32"), from general.file_type; null when the file does not say. */

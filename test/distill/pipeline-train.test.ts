@@ -2,6 +2,7 @@
 // child process) and the real student predictor (createStudentPredictor: the student exactly as `ask` runs it),
 // on the tiny stories260K model. The model cannot write SQL; the test checks the wiring: an adapter file is
 // trained on the run's dataset, both evaluations run, and the run decides about activation from real reports.
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -11,7 +12,7 @@ import { readSplit } from '../../src/main/core/distill/dataset'
 import { jobTrainer, readManifest, runCustomization, type TrainerInput } from '../../src/main/core/distill/pipeline'
 import { ModelEngine } from '../../src/main/core/llm'
 import { ensureNativeBuilt } from '../native/helpers/native'
-import { modelsDir, spiderDb, tempDir } from '../helpers/paths'
+import { modelsDir, repoRoot, spiderDb, tempDir } from '../helpers/paths'
 import { promptText } from '../helpers/student'
 
 ensureNativeBuilt()
@@ -83,5 +84,21 @@ describe('customization with the real trainer and student', () => {
       await db.close()
       await engine.dispose()
     }
+
+    // `sqlstill dataset export` loads this student's profile itself and writes the very pairs it was trained on.
+    const out = join(dir, 'exported.jsonl')
+    const cli = spawnSync(process.execPath, [join(repoRoot, 'bin', 'sqlstill.js'), 'dataset', 'export', dir, '--format', 'prompt-completion', '--out', out, '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, SQLSTILL_DATA_DIR: join(dir, 'data') },
+      timeout: 120_000,
+    })
+    expect(cli.status, cli.stderr).toBe(0)
+    expect(JSON.parse(cli.stdout)).toMatchObject({ examples: trained[0].examples.length, promptForm: 'completion', split: 'train' })
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(lines).toEqual(trained[0].examples.map((e) => ({ prompt: promptText(e), completion: e.completion })))
+    // this student has no chat template: the messages format is refused with the reason, exit code of a bad request
+    const refused = spawnSync(process.execPath, [join(repoRoot, 'bin', 'sqlstill.js'), 'dataset', 'export', dir, '--out', join(dir, 'm.jsonl')], { encoding: 'utf8', timeout: 120_000 })
+    expect(refused.status).not.toBe(0)
+    expect(refused.stderr).toMatch(/no chat template/)
   }, 300_000)
 })

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ask, type SqlGenerator } from '../../src/main/core/ask/ask'
 import { extractSql } from '../../src/main/core/ask/extract'
 import { openDatabase, type DatabaseHandle } from '../../src/main/core/db'
-import { readSplit } from '../../src/main/core/distill/dataset'
+import { exportDataset, readSplit } from '../../src/main/core/distill/dataset'
 import {
   completionFor,
   readManifest,
@@ -242,6 +242,42 @@ describe('customization pipeline with the synthesizer as teacher', () => {
       // ask() reads back exactly the trained SQL from such a reply
       expect(extractSql(pair.completion)).toBe(train[i]!.sql.replace(/;+\s*$/, ''))
     }
+  })
+
+  it('exports the dataset for other trainers with the exact training prompts, in both forms, and an axolotl recipe', async () => {
+    const [config] = uninterrupted.calls
+    const out = join(freshDir(), 'export')
+    const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+
+    // completion-form student: {prompt, completion}, line for line what the trainer was given
+    const pc = await exportDataset({ runDir: uninterrupted.dir, format: 'prompt-completion', split: 'train', out: join(out, 'pc.jsonl'), studentProfile: noStudentProfile })
+    expect(pc).toMatchObject({ examples: config.examples.length, promptForm: 'completion' })
+    expect(lines(pc.out)).toEqual(config.examples.map((e) => ({ prompt: promptText(e), completion: e.completion })))
+    const evalOut = await exportDataset({ runDir: uninterrupted.dir, format: 'prompt-completion', split: 'eval', out: join(out, 'eval.jsonl'), studentProfile: noStudentProfile })
+    expect(evalOut.examples).toBe(config.evalExamples.length)
+    // chat messages cannot carry a plain completion prompt exactly: refused, not approximated
+    await expect(exportDataset({ runDir: uninterrupted.dir, format: 'messages', split: 'train', out: join(out, 'm.jsonl'), studentProfile: noStudentProfile })).rejects.toMatchObject({ code: 'UNSUPPORTED' })
+
+    // chat-form student: the conversation ask sends, with the reply as the assistant turn
+    const chatProfile = async () => ({ promptForm: 'chat' as const, close: async () => undefined })
+    const m = await exportDataset({ runDir: uninterrupted.dir, format: 'messages', split: 'train', out: join(out, 'm.jsonl'), recipe: join(out, 'axolotl.yml'), studentProfile: chatProfile })
+    const train = readSplit(uninterrupted.dir, 'train').filter((e) => !e.excluded)
+    const first = lines(m.out)[0]
+    expect(first.messages.slice(0, -1)).toEqual((await askPrompt(train[0]!.question, RULES, 'chat') as { messages: unknown[] }).messages)
+    expect(first.messages.at(-1)).toEqual({ role: 'assistant', content: `\`\`\`sql\n${train[0]!.sql.replace(/;+\s*$/, '')};\n\`\`\`` })
+    const conv = await exportDataset({ runDir: uninterrupted.dir, format: 'prompt-completion', split: 'train', out: join(out, 'conv.jsonl'), studentProfile: chatProfile })
+    expect(lines(conv.out)[0]).toEqual({ prompt: first.messages.slice(0, -1), completion: [first.messages.at(-1)] })
+
+    // the recipe carries the run's LoRA settings under the Hugging Face module names
+    const recipe = readFileSync(m.recipe!, 'utf8')
+    expect(recipe).toMatch(/^lora_r: 4$/m)
+    expect(recipe).toMatch(/^num_epochs: 2$/m)
+    expect(recipe).toMatch(/^lora_target_modules: \["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"\]$/m)
+    expect(recipe).toContain(`path: ${JSON.stringify(m.out)}`)
+    // the student here names no Hugging Face source: the recipe says to set it instead of guessing one
+    expect(m.recipeNeedsBaseModel).toBe(true)
+    expect(recipe).not.toMatch(/^base_model:/m)
+    await expect(exportDataset({ runDir: uninterrupted.dir, format: 'prompt-completion', split: 'train', out: join(out, 'x.jsonl'), recipe: join(out, 'x.yml'), studentProfile: noStudentProfile })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
   })
 
   it('every stage count reconciles: in = out + each rejection and drop reason', () => {

@@ -7,6 +7,7 @@ import { reportError } from './output'
 import { register as registerAsk } from './commands/ask'
 import { register as registerCustomize } from './commands/customize'
 import { register as registerDatabase } from './commands/database'
+import { register as registerDataset } from './commands/dataset'
 import { register as registerEval } from './commands/eval'
 import { register as registerExport } from './commands/export'
 import { register as registerServe } from './commands/serve'
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerEval(program)
   registerTrain(program)
   registerCustomize(program)
+  registerDataset(program)
   registerExport(program)
   registerServe(program)
   return program

@@ -80,6 +80,7 @@ export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
     sizeBytes,
     architecture,
     name: typeof general.name === 'string' ? general.name : null,
+    sourceRepository: sourceRepository(general),
     parameterCount,
     quantization: quantizationName(fileType),
     fileType,
@@ -90,6 +91,19 @@ export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
     type: typeof general.type === 'string' ? general.type : null,
     tensorCount: Number(info.totalTensorCount ?? info.tensorCount),
   }
+}
+
+/**
+ * The Hugging Face repository a GGUF was converted from, when its metadata says (llama.cpp's converter writes
+ * general.source.huggingface.repository or general.base_model.N.repo_url, or a URL under general.source.url).
+ */
+function sourceRepository(general: Record<string, unknown>): string | null {
+  const fromUrl = (u: unknown) => (typeof u === 'string' ? (/huggingface\.co\/([\w.-]+\/[\w.-]+)/.exec(u)?.[1] ?? null) : null)
+  const source = (general.source ?? {}) as Record<string, unknown>
+  const hf = (source.huggingface ?? {}) as Record<string, unknown>
+  if (typeof hf.repository === 'string' && hf.repository.includes('/')) return hf.repository
+  const base = (general.base_model ?? {}) as Record<string, Record<string, unknown> | undefined>
+  return fromUrl(source.url) ?? fromUrl(base['0']?.repo_url) ?? null
 }
 
 /** Reads a GGUF and insists it is a usable language model (not an adapter, not a vocab-only file). */

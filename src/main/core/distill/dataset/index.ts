@@ -10,3 +10,4 @@ export {
   type ListOptions,
   type Split,
 } from './store'
+export { exportDataset, DATASET_FORMATS, PEFT_MODULES, type DatasetFormat, type DatasetExportOptions, type DatasetExportResult } from './export'
