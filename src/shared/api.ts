@@ -16,6 +16,7 @@ import type { Schema } from './schema'
 import { SqlstillError, isErrorShape, type Envelope } from './errors'
 import type { Settings } from './settings'
 import { settingsPatchSchema } from './settings'
+import type { DatasetExportResult } from './customize'
 import type { CustomizeFinishedEvent, CustomizeProgressEvent, CustomizeReport, CustomizeRunSummary, DatasetExample, RunManifest } from './customize'
 import type { CompareResults, TeacherAnswer, TeacherConfig, TeacherTestResult } from './teacher'
 import { editorTabSchema, MAX_EDITOR_TABS, MAX_TAB_SQL, type SavedQuery, type SqlRun, type Workspace } from './workspace'
@@ -201,6 +202,15 @@ export const requestSchemas = {
     excluded: z.boolean().optional(),
   }),
 
+  /** Writes a run's dataset as JSONL for another trainer (and, for messages, an axolotl recipe beside it). */
+  'dataset.export': z.object({
+    outDir: filePath,
+    format: z.enum(['messages', 'prompt-completion']),
+    split: z.enum(['train', 'eval']),
+    out: filePath,
+    recipe: filePath.optional(),
+  }),
+
   /** Fuses an adapter into its base and quantizes it into one GGUF; base defaults to the loaded student. */
   'export.run': z.object({ base: filePath.optional(), adapter: filePath, type: z.enum(EXPORT_TYPES), out: filePath, exportId: id.optional() }),
   /** Without an id, cancels every running export. */
@@ -266,6 +276,7 @@ export interface ApiResults {
 
   'dataset.list': { total: number; items: DatasetExample[] }
   'dataset.update': DatasetExample
+  'dataset.export': DatasetExportResult
 
   'export.run': ExportResult & { exportId: string }
   'export.cancel': { cancelled: boolean }

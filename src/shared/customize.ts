@@ -300,3 +300,17 @@ export interface TrainingFacts {
   tokens: { examples: number; computed: number; completion: number }
   skippedTooLong: number
 }
+
+/** What `dataset.export` wrote. */
+export interface DatasetExportResult {
+  out: string
+  format: 'messages' | 'prompt-completion'
+  split: Split
+  examples: number
+  /** Left out because they are marked excluded in the review. */
+  excluded: number
+  promptForm: 'chat' | 'completion'
+  recipe?: string
+  /** The recipe's base_model is left for the user to set: the GGUF does not name its Hugging Face source. */
+  recipeNeedsBaseModel?: boolean
+}

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import type { CustomizeRunSummary, CustomizeResult, RunManifest } from '../../../shared/customize'
 import { historyPairs, runState, STAGES, trainedAdapterPath } from '../../../shared/customize'
 import { SqlstillError, toErrorShape } from '../../../shared/errors'
-import { listExamples, updateExample } from '../distill/dataset'
+import { exportDataset, listExamples, updateExample } from '../distill/dataset'
 import {
   customizationStatus,
   jobTrainerWith,
@@ -116,6 +116,8 @@ export class CustomizeHandlers {
         }
         return updateExample(resolve(outDir), id, { question, sql, excluded })
       },
+      'dataset.export': async ({ outDir, format, split, out, recipe }) =>
+        exportDataset({ runDir: resolve(outDir), format, split, out: resolve(out), ...(recipe ? { recipe: resolve(recipe) } : {}) }),
     }
   }
 

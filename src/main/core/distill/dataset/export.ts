@@ -4,6 +4,7 @@
 // is asked the way sqlstill asks it.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { DatasetExportResult } from '../../../../shared/customize'
 import { SqlstillError } from '../../../../shared/errors'
 import { openDatabase } from '../../db'
 import { readModelInfo } from '../../llm'
@@ -27,18 +28,7 @@ export interface DatasetExportOptions {
   studentProfile?: (modelPath: string) => Promise<LoadedStudentProfile>
 }
 
-export interface DatasetExportResult {
-  out: string
-  format: DatasetFormat
-  split: Split
-  examples: number
-  /** Left out because they are marked excluded in the review. */
-  excluded: number
-  promptForm: 'chat' | 'completion'
-  recipe?: string
-  /** The recipe's base_model is left for the user to set: the GGUF does not name its Hugging Face source. */
-  recipeNeedsBaseModel?: boolean
-}
+export type { DatasetExportResult }
 
 /** One line of the exported file. */
 function lineFor(pair: TrainPair, format: DatasetFormat): unknown {
