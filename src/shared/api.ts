@@ -10,6 +10,7 @@
 
 import { z } from 'zod'
 import type { AskOutcome, HistoryItem, AskAttempt } from './ask'
+import type { PeftImportResult } from './models'
 import type { GgufModelInfo, LoadedModelInfo, ModelDownloadProgress, ModelEntry, RecommendedModel } from './models'
 import type { QueryResult } from './query'
 import type { Schema } from './schema'
@@ -129,6 +130,8 @@ export const requestSchemas = {
   'model.load': z.object({ ref: z.string().min(1).max(4096) }),
   'model.unload': z.void(),
   'model.current': z.void(),
+  /** Converts a PEFT LoRA folder into a llama.cpp LoRA GGUF for a base (default: the loaded student) and adds it to the list. */
+  'model.importAdapter': z.object({ peftDir: filePath, base: filePath.optional(), out: filePath.optional() }),
   'model.setAdapter': z.object({ path: z.string().min(1).max(4096).nullable(), scale: z.number().min(0).max(4).optional() }),
 
   'ask.run': z.object({
@@ -253,6 +256,7 @@ export interface ApiResults {
   'model.load': LoadedModelInfo
   'model.unload': { unloaded: boolean }
   'model.current': LoadedModelInfo | null
+  'model.importAdapter': PeftImportResult
   'model.setAdapter': LoadedModelInfo
 
   'ask.run': AskOutcome

@@ -100,3 +100,15 @@ export interface LoadedModelInfo {
   backend: Backend
   adapter: AdapterSpec | null
 }
+
+/** What `model.importAdapter` wrote: a llama.cpp LoRA GGUF converted from a PEFT adapter. */
+export interface PeftImportResult {
+  out: string
+  rank: number
+  alpha: number
+  /** Our target names (attn_q … ffn_down, output). */
+  targets: string[]
+  tensors: number
+  /** What the adapter said it was trained on (base_model_name_or_path). */
+  trainedOn: string | null
+}

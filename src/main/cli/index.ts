@@ -4,6 +4,7 @@ import { createStudentPredictor } from '../core/ask/evalPredictor'
 import { registerModelPredictorFactory } from '../core/eval/predictors'
 import { appVersion } from './context'
 import { reportError } from './output'
+import { register as registerAdapter } from './commands/adapter'
 import { register as registerAsk } from './commands/ask'
 import { register as registerCustomize } from './commands/customize'
 import { register as registerDatabase } from './commands/database'
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerCustomize(program)
   registerDataset(program)
   registerExport(program)
+  registerAdapter(program)
   registerServe(program)
   return program
 }

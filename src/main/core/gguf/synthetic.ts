@@ -136,6 +136,11 @@ export interface SyntheticOptions {
   outputNormMean?: number
   /** Seed of the weights (default 1): the same seed writes the same file. */
   seed?: number
+  /**
+   * Added to an F32 matrix's random values, element by element in ggml order (a test's known change of a weight,
+   * e.g. a LoRA's B·A fused by hand, to compare against llama.cpp applying the adapter).
+   */
+  delta?: (tensorName: string) => Float32Array | undefined
 }
 
 export function writeSyntheticQwen2(
@@ -191,12 +196,24 @@ export function writeSyntheticModel(
       : {}),
     ...vocabMetadata(vocab),
   }
-  const matrix = (name: string, cols: number, rows: number): GgufTensor => ({
-    name,
-    shape: [cols, rows],
-    type: weightType,
-    fill: weightType === 'F16' ? (c) => fillRandomF16(c, next) : (c) => fillRandomF32(c, next, 0.05),
-  })
+  const matrix = (name: string, cols: number, rows: number): GgufTensor => {
+    const delta = weightType === 'F32' ? options.delta?.(name) : undefined
+    if (delta && delta.length !== cols * rows) throw new Error(`the delta for ${name} has ${delta.length} values, the tensor ${cols * rows}`)
+    return {
+      name,
+      shape: [cols, rows],
+      type: weightType,
+      fill:
+        weightType === 'F16'
+          ? (c) => fillRandomF16(c, next)
+          : (c, offset) => {
+              fillRandomF32(c, next, 0.05)
+              if (!delta) return
+              const f = new Float32Array(c.buffer, c.byteOffset, c.length >> 2)
+              for (let i = 0; i < f.length; i++) f[i]! += delta[offset / 4 + i]!
+            },
+    }
+  }
   const vector = (name: string, n: number, center: number, scale: number): GgufTensor => ({
     name,
     shape: [n],

@@ -1,11 +1,12 @@
 // The one implementation of the API contract. Both shells (Electron IPC, the web host) and the tests
 // drive exactly this object; only the shell-specific bits (a native file dialog) are injected.
 import { randomUUID } from 'node:crypto'
-import { existsSync, realpathSync, statSync } from 'node:fs'
-import { basename, resolve } from 'node:path'
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { AppInfo, DatabaseInfo, RecentDatabase } from '../../../shared/api'
 import { SqlstillError } from '../../../shared/errors'
 import { normalizeSettings, type Settings } from '../../../shared/settings'
+import { importPeftAdapter } from '../adapters/peftImport'
 import { AskService } from '../ask/service'
 import { openDatabase, type DatabaseHandle } from '../db'
 import { readModelInfo, RECOMMENDED_MODELS } from '../llm'
@@ -293,6 +294,13 @@ export class CoreService {
         return { unloaded: had }
       },
       'model.current': async () => student.currentModel(),
+      'model.importAdapter': async ({ peftDir, base, out }) => {
+        const basePath = base ?? student.currentModel()?.path
+        if (!basePath) throw new SqlstillError('BAD_REQUEST', 'Load the student the adapter was trained for first (or name its base model).')
+        const target = out ?? join(this.options.dataDir, 'adapters', `${basename(resolve(peftDir)).replace(/[^\w.-]+/g, '_')}-${Date.now().toString(36)}.gguf`)
+        mkdirSync(dirname(target), { recursive: true })
+        return importPeftAdapter({ peftDir: resolve(peftDir), base: basePath, out: resolve(target) })
+      },
       'model.setAdapter': async ({ path, scale }) => {
         await student.setAdapter(path ? { path, scale } : null)
         return changed()!
