@@ -198,7 +198,7 @@ export function ResultGrid({ result }: Props) {
     } else if (range) {
       await copyText(rangeClipboardText(range, displayedRows(), clipboardColumns))
       const cells = rangeCellCount(range)
-      flash(cells === 1 ? 'Copied cell' : `Copied ${range.bottom - range.top + 1} × ${range.right - range.left + 1} cells with headers`)
+      flash(cells === 1 ? 'Copied cell' : `Copied ${range.bottom - range.top + 1} × ${range.right - range.left + 1} cells`)
     }
   }
 
@@ -211,14 +211,20 @@ export function ResultGrid({ result }: Props) {
   const exportJson = () =>
     downloadText('query-result.json', JSON.stringify(toJsonRecords(result.columns, displayedRows()), null, 2) + '\n', 'application/json')
 
-  const cellFont = () => (scroller.current ? getComputedStyle(scroller.current).font : '12px sans-serif')
+  /** The grid's font as a canvas font string, in the given weight (the computed shorthand may carry its own). */
+  const gridFont = (weight = 'normal') => {
+    if (!scroller.current) return `${weight} 12px sans-serif`
+    const style = getComputedStyle(scroller.current)
+    return `${style.fontStyle} ${weight} ${style.fontSize} ${style.fontFamily}`
+  }
+  const cellFont = () => gridFont()
 
   /** Fits a column to its header and the rows now rendered (measuring 10,000 rows would stall a double-click). */
   const fitColumn = (column: Column<DataRow, unknown>) => {
     const index = Number(column.id)
     const texts = virtualizer.getVirtualItems().map((v) => cellText(rows[v.index]?.original[index] ?? null))
-    const font = cellFont()
-    const width = fitWidth(String(column.columnDef.header), `600 ${font}`, texts, font)
+    // a pinned header also shows the pin (11 px and a gap) beside the name
+    const width = fitWidth(String(column.columnDef.header), gridFont('600'), texts, gridFont(), column.getIsPinned() ? 15 : 0)
     table.setColumnSizing((sizes) => ({ ...sizes, [column.id]: width }))
   }
 
@@ -423,6 +429,7 @@ export function ResultGrid({ result }: Props) {
                   >
                     <button
                       className="grid-header__sort"
+                      data-testid="grid-header-sort"
                       onClick={column.getToggleSortingHandler()}
                       title={`${name}${info?.declaredType ? ` (${info.declaredType})` : ''} — click to sort, right-click for more`}
                     >

@@ -17,8 +17,8 @@ const CELL_CHROME = 18
 const HEADER_CHROME = 52
 
 /** The width that shows the header and every given cell text whole, within MIN_FIT_WIDTH..MAX_FIT_WIDTH. */
-export function fitWidth(header: string, headerFont: string, texts: string[], cellFont: string): number {
-  let widest = textWidth(header, headerFont) + HEADER_CHROME
+export function fitWidth(header: string, headerFont: string, texts: string[], cellFont: string, headerExtra = 0): number {
+  let widest = textWidth(header, headerFont) + HEADER_CHROME + headerExtra
   // 200 characters are wider than the cap in any font the grid uses: measuring more is wasted work
   for (const text of texts) widest = Math.max(widest, textWidth(text.slice(0, 200), cellFont) + CELL_CHROME)
   return Math.round(Math.min(MAX_FIT_WIDTH, Math.max(MIN_FIT_WIDTH, widest)))
