@@ -112,6 +112,24 @@ describe.skipIf(!hasChromium)('result grid in Chromium (browser mode)', () => {
     await expect.poll(clipboard).toBe('title\tcity\nItem 3\tBern\nItem 4\tLisbon\nItem 5\t')
   })
 
+  it('moves and extends with Home, End, PageDown and Ctrl+End as spreadsheets do', async () => {
+    await cell(1, 1).click()
+    await page().keyboard.press('Shift+End')
+    expect(await page().locator('[role="gridcell"][aria-selected="true"]').count()).toBe(11) // title … w6
+    await page().keyboard.press('Home')
+    await page().keyboard.press('ControlOrMeta+C')
+    await expect.poll(clipboard).toBe('2')
+    await page().keyboard.press('PageDown')
+    await page().keyboard.press('ControlOrMeta+C')
+    await expect.poll(async () => Number(await clipboard())).toBeGreaterThan(4)
+    await page().keyboard.press('ControlOrMeta+End')
+    await page().keyboard.press('ControlOrMeta+C')
+    await expect.poll(clipboard).toBe('wide value 40 in column w6')
+    await page().keyboard.press('ControlOrMeta+Home')
+    await page().keyboard.press('ControlOrMeta+C')
+    await expect.poll(clipboard).toBe('1')
+  })
+
   it('selects every cell with Ctrl+A', async () => {
     await cell(0, 0).click()
     await page().keyboard.press('ControlOrMeta+A')

@@ -8,6 +8,7 @@ const SHORTCUTS: [keys: string[][], what: string][] = [
   [[['Ctrl', 'Space']], 'Suggest tables, columns and keywords in the editor'],
   [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'In the student-vs-teacher diff: compare the edited student SQL again'],
   [[['Ctrl', 'C']], 'Copy the selected cells (with a header row) or rows from the result grid'],
+  [[['↑↓←→'], ['Home'], ['End'], ['PgUp'], ['PgDn']], 'Move between the result grid’s cells (Ctrl+Home/End: first/last cell)'],
   [[['Shift', '↑↓←→'], ['Shift', 'click']], 'Extend the cell selection in the result grid'],
   [[['Ctrl', 'A']], 'Select every cell of the result grid'],
   [[['Enter']], 'Show the whole value of the focused cell (long text, JSON, BLOBs)'],

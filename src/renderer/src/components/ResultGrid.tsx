@@ -288,6 +288,37 @@ export function ResultGrid({ result }: Props) {
     scroller.current?.focus({ preventScroll: true })
   }
 
+  /** Where a navigation key takes the focus cell, as spreadsheets do (unclamped); null for other keys. */
+  const keyTarget = (key: string, mod: boolean, { row, col }: CellPos): CellPos | null => {
+    const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? ROW_HEIGHT * 10) / ROW_HEIGHT) - 2)
+    const last = { row: rows.length - 1, col: drawnColumns.length - 1 }
+    if (mod) {
+      if (key === 'Home') return { row: 0, col: 0 }
+      if (key === 'End') return last
+      return null
+    }
+    switch (key) {
+      case 'ArrowUp':
+        return { row: row - 1, col }
+      case 'ArrowDown':
+        return { row: row + 1, col }
+      case 'ArrowLeft':
+        return { row, col: col - 1 }
+      case 'ArrowRight':
+        return { row, col: col + 1 }
+      case 'Home':
+        return { row, col: 0 }
+      case 'End':
+        return { row, col: last.col }
+      case 'PageUp':
+        return { row: row - page, col }
+      case 'PageDown':
+        return { row: row + page, col }
+      default:
+        return null
+    }
+  }
+
   const onKeyDown = (event: KeyboardEvent) => {
     const mod = event.ctrlKey || event.metaKey
     if (mod && event.key.toLowerCase() === 'c') {
@@ -308,11 +339,11 @@ export function ResultGrid({ result }: Props) {
       openViewer(selection.focus)
       return
     }
-    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }
-    const move = moves[event.key]
-    if (!move || mod || event.altKey) return
+    if (event.altKey) return
+    const target = keyTarget(event.key, mod, selection.focus)
+    if (!target) return
     event.preventDefault()
-    const focus = clampPos({ row: selection.focus.row + move[0], col: selection.focus.col + move[1] }, rows.length, drawnColumns.length)
+    const focus = clampPos(target, rows.length, drawnColumns.length)
     setSelection({ anchor: event.shiftKey ? selection.anchor : focus, focus })
     reveal(focus)
   }
