@@ -49,7 +49,8 @@ describe.skipIf(!hasChromium)('result grid in Chromium (browser mode)', () => {
 
   const page = () => e2e.page
   const clipboard = () => e2e.page.evaluate('navigator.clipboard.readText()')
-  const cell = (row: number, col: number) => page().getByTestId('grid-row').nth(row).locator('[role="gridcell"]').nth(col)
+  // by displayed position (after sorting and filtering), not DOM order: the virtualizer keeps scrolled-off rows a while
+  const cell = (row: number, col: number) => page().locator(`[data-testid="grid-row"][aria-rowindex="${row + 2}"] [role="gridcell"]`).nth(col)
   const header = (name: string) => page().locator(`[data-testid="grid-header"][data-column="${name}"]`)
   const status = () => page().getByTestId('result-status').textContent()
 
@@ -110,6 +111,22 @@ describe.skipIf(!hasChromium)('result grid in Chromium (browser mode)', () => {
     await page().getByTestId('copy-selection').click()
     // row 5's city is NULL: an empty field, as in the rows' TSV
     await expect.poll(clipboard).toBe('title\tcity\nItem 3\tBern\nItem 4\tLisbon\nItem 5\t')
+
+    // held past the bottom edge, the drag scrolls the grid and takes in the rows it brings into view
+    const grid = page().getByTestId('grid-scroll')
+    const gridBox = (await grid.boundingBox())!
+    const start = (await cell(0, 0).boundingBox())!
+    await page().mouse.move(start.x + start.width / 2, start.y + start.height / 2)
+    await page().mouse.down()
+    await page().mouse.move(start.x + start.width / 2, gridBox.y + gridBox.height + 40, { steps: 4 })
+    await expect.poll(() => grid.evaluate((el) => el.scrollTop), { timeout: 5000 }).toBeGreaterThan(300)
+    await page().mouse.up()
+    await page().keyboard.press('ControlOrMeta+C')
+    const ids = String(await clipboard()).split('\n')
+    expect(ids[0]).toBe('id')
+    expect(ids.length).toBeGreaterThan(20)
+    expect(ids.slice(1, 4)).toEqual(['1', '2', '3'])
+    await grid.evaluate((el) => (el.scrollTop = 0))
   })
 
   it('moves and extends with Home, End, PageDown and Ctrl+End as spreadsheets do', async () => {

@@ -21,12 +21,14 @@ import { CellViewer } from './grid/CellViewer'
 import { ColumnMenu } from './grid/ColumnMenu'
 import { clampPos, rangeCellCount, rangeClipboardText, rangeContains, rangeOf, type CellPos, type CellSelection } from './grid/cellRange'
 import { fitWidth, textWidth } from './grid/measureText'
+import { useDragSelect } from './grid/useDragSelect'
 import { PinIcon } from './Icons'
 
 type DataRow = SqlValue[]
 
 const ROW_HEIGHT = 24
 const ROW_NUMBER_WIDTH = 56
+const HEADER_HEIGHT = 26
 
 interface Props {
   result: QueryResult
@@ -110,7 +112,6 @@ export function ResultGrid({ result }: Props) {
   const [viewing, setViewing] = useState<{ column: string; value: Exclude<SqlValue, null> } | null>(null)
   const [menu, setMenu] = useState<{ columnId: string; x: number; y: number } | null>(null)
   const scroller = useRef<HTMLDivElement>(null)
-  const dragging = useRef(false)
 
   const columns = useMemo<ColumnDef<DataRow, SqlValue>[]>(
     () =>
@@ -159,12 +160,6 @@ export function ResultGrid({ result }: Props) {
 
   useEffect(() => forgetSelection(), [filter])
 
-  useEffect(() => {
-    const stopDragging = () => (dragging.current = false)
-    window.addEventListener('mouseup', stopDragging)
-    return () => window.removeEventListener('mouseup', stopDragging)
-  }, [])
-
   const rows = table.getRowModel().rows
   // drawn order: pinned columns first, then the rest
   const drawnColumns = [...table.getLeftVisibleLeafColumns(), ...table.getCenterVisibleLeafColumns()]
@@ -173,6 +168,13 @@ export function ResultGrid({ result }: Props) {
   const totalWidth = ROW_NUMBER_WIDTH + table.getTotalSize()
   const range = selection ? rangeOf(selection) : null
   const filtered = filter !== ''
+
+  const extendTo = useCallback(
+    (focus: CellPos) =>
+      setSelection((current) => (current && (current.focus.row !== focus.row || current.focus.col !== focus.col) ? { anchor: current.anchor, focus } : current)),
+    [],
+  )
+  const startDrag = useDragSelect(scroller, { top: HEADER_HEIGHT, left: ROW_NUMBER_WIDTH }, extendTo)
 
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -259,12 +261,7 @@ export function ResultGrid({ result }: Props) {
     scroller.current?.focus({ preventScroll: true })
     setSelectedRows(new Set())
     setSelection((current) => (event.shiftKey && current ? { anchor: current.anchor, focus: pos } : { anchor: pos, focus: pos }))
-    dragging.current = true
-  }
-
-  const onCellMouseEnter = (pos: CellPos, event: MouseEvent) => {
-    if (!dragging.current || (event.buttons & 1) === 0) return
-    setSelection((current) => (current ? { anchor: current.anchor, focus: pos } : current))
+    startDrag(event)
   }
 
   const selectRow = (position: number, event: MouseEvent) => {
@@ -536,7 +533,8 @@ export function ResultGrid({ result }: Props) {
                           aria-selected={inRange || rowSelected}
                           title={text}
                           onMouseDown={(e) => onCellMouseDown(pos, e)}
-                          onMouseEnter={(e) => onCellMouseEnter(pos, e)}
+                          data-row={v.index}
+                          data-col={c}
                           onDoubleClick={() => openViewer(pos)}
                         >
                           <Cell value={value} />
