@@ -124,7 +124,6 @@ export function ResultGrid({ result }: Props) {
         maxSize: 2000,
         sortingFn: (a: Row<DataRow>, b: Row<DataRow>, id: string) => compareSqlValues(a.getValue<SqlValue>(id), b.getValue<SqlValue>(id)),
         sortDescFirst: false,
-        filterFn: anyCellContains,
       })),
     [result],
   )
@@ -219,7 +218,6 @@ export function ResultGrid({ result }: Props) {
     const style = getComputedStyle(scroller.current)
     return `${style.fontStyle} ${weight} ${style.fontSize} ${style.fontFamily}`
   }
-  const cellFont = () => gridFont()
 
   /** Fits a column to its header and the rows now rendered (measuring 10,000 rows would stall a double-click). */
   const fitColumn = (column: Column<DataRow, unknown>) => {
@@ -367,7 +365,7 @@ export function ResultGrid({ result }: Props) {
       <div className="result-toolbar">
         <span className="result-status" data-testid="result-status">
           {filtered ? `${formatCount(rows.length)} of ${formatCount(result.rowCount)}` : formatCount(result.rowCount)}{' '}
-          {(filtered ? result.rowCount : rows.length) === 1 ? 'row' : 'rows'} · {formatMs(result.elapsedMs)}
+          {result.rowCount === 1 ? 'row' : 'rows'} · {formatMs(result.elapsedMs)}
         </span>
         {result.truncated && (
           <span className="result-truncated" data-testid="result-truncated" role="status">
@@ -538,7 +536,7 @@ export function ResultGrid({ result }: Props) {
                           onDoubleClick={() => openViewer(pos)}
                         >
                           <Cell value={value} />
-                          {active && isExpandable(value, column.getSize(), cellFont()) && (
+                          {active && isExpandable(value, column.getSize(), gridFont()) && (
                             <button
                               className="cell-expand"
                               aria-label="Show the whole value"
