@@ -355,7 +355,11 @@ export function ResultGrid({ result }: Props) {
 
   const openMenuAt = (columnId: string, x: number, y: number) => setMenu({ columnId, x, y })
   const menuColumn = menu ? table.getColumn(menu.columnId) : undefined
-  const closeMenu = useCallback(() => setMenu(null), [])
+  const closeMenu = useCallback(() => {
+    setMenu(null)
+    // the menu had the keyboard; without this it would fall to the page body
+    scroller.current?.focus({ preventScroll: true })
+  }, [])
 
   const hasColumns = result.columns.length > 0
   const focusPos = selection?.focus
