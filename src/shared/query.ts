@@ -10,7 +10,10 @@ export interface ResultColumn {
 
 export interface QueryResult {
   columns: ResultColumn[]
-  /** Row-major values. BLOBs become { $blob: byteLength }, out-of-range integers { $bigint: "…" }. */
+  /**
+   * Row-major values. BLOBs become { $blob: byteLength, head? }, out-of-range integers { $bigint: "…" }; `head` is
+   * the first BLOB_HEAD_BYTES as base64, left out once the result's blob heads pass BLOB_HEAD_BUDGET.
+   */
   rows: SqlValue[][]
   /** Rows returned (after the cap). */
   rowCount: number
@@ -37,3 +40,7 @@ export interface QueryOptions {
 
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000
 export const DEFAULT_ROW_CAP = 10_000
+/** How much of each BLOB a result carries: enough for the grid's hex dump. */
+export const BLOB_HEAD_BYTES = 4096
+/** Bytes of BLOB heads one result may carry in all: 10,000 image rows must not turn into 40 MB of base64. */
+export const BLOB_HEAD_BUDGET = 4 * 1024 ** 2

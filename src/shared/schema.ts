@@ -1,7 +1,8 @@
 // The database schema model every layer shares: prompts, the schema browser, the synthesizer, the evaluator.
 // Plain data only (structured-clone and JSON safe) so it crosses IPC, HTTP and worker boundaries unchanged.
 
-export type SqlValue = string | number | null | boolean | { $blob: number } | { $bigint: string }
+/** A BLOB is its byte length; a query result adds `head`, its first bytes as base64, for the grid's hex viewer. */
+export type SqlValue = string | number | null | boolean | { $blob: number; head?: string } | { $bigint: string }
 
 export interface ForeignKey {
   /** Columns in this table, in key order. */

@@ -59,10 +59,25 @@ describe('query results', () => {
       { name: 'f', declaredType: null, table: null },
       { name: 'n', declaredType: null, table: null },
     ])
-    expect(res.rows[0]).toEqual([1, { $blob: 1234 }, { $bigint: '9007199254740993' }, 9.99, 19.98, 42])
+    expect(res.rows[0]).toEqual([1, { $blob: 1234, head: Buffer.alloc(1234).toString('base64') }, { $bigint: '9007199254740993' }, 9.99, 19.98, 42])
     expect(res.rows[1]).toEqual([2, null, { $bigint: '-9007199254740993' }, null, null, 42])
     expect(JSON.parse(JSON.stringify(res.rows))).toEqual(res.rows)
     expect(res.elapsedMs).toBeGreaterThan(0)
+  })
+
+  it('carries the first 4 KB of each BLOB for the viewer, within a budget per result', async () => {
+    const one = await db.query("SELECT CAST(unhex('00ff') || zeroblob(9998) AS BLOB) AS long")
+    const long = one.rows[0]![0] as { $blob: number; head?: string }
+    expect(long.$blob).toBe(10000)
+    const head = Buffer.from(long.head ?? '', 'base64')
+    expect(head.byteLength).toBe(4096)
+    expect([head[0], head[1], head[2]]).toEqual([0x00, 0xff, 0x00])
+    const many = await db.query('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT zeroblob(5000) FROM n')
+    const heads = many.rows.map((r) => (r[0] as { head?: string }).head)
+    expect(many.rowCount).toBe(2000)
+    expect(heads[0]).toBeDefined()
+    expect(heads[1999]).toBeUndefined()
+    expect(heads.filter(Boolean).length).toBe(1024) // 4 MB of 4 KB heads
   })
 
   it('takes a trailing semicolon and comments, and refuses a second statement clearly', async () => {

@@ -110,9 +110,9 @@ describe.skipIf(!hasChromium)('SQL workbench in Chromium (browser mode)', () => 
     expect(firstRow).toMatch(/^11/) // row number 1, artist_id 1
     expect(await e2e.page.getByTestId('result-truncated').count()).toBe(0)
 
-    // Sorting by a header click reverses the ids.
-    await e2e.page.getByTestId('grid-header').first().locator('button').click()
-    await e2e.page.getByTestId('grid-header').first().locator('button').click()
+    // Sorting by a header click reverses the ids (the header's other button opens the column menu).
+    await e2e.page.getByTestId('grid-header').first().getByTestId('grid-header-sort').click()
+    await e2e.page.getByTestId('grid-header').first().getByTestId('grid-header-sort').click()
     await expect.poll(() => e2e.page.getByTestId('grid-header').first().getAttribute('aria-sort')).toBe('descending')
     await expect.poll(() => e2e.page.getByTestId('grid-row').first().locator('[role="gridcell"]').first().textContent()).toBe('25')
 

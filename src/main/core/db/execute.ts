@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks'
 import type Database from 'better-sqlite3'
 import { SqlstillError, toErrorShape, type ApiErrorShape } from '../../../shared/errors'
-import { DEFAULT_ROW_CAP, type QueryResult } from '../../../shared/query'
+import { BLOB_HEAD_BUDGET, BLOB_HEAD_BYTES, DEFAULT_ROW_CAP, type QueryResult } from '../../../shared/query'
 import type { SqlValue } from '../../../shared/schema'
 import { classifySqliteError } from './classifyError'
 import { assertReadingPragma, isReadingPragma } from './pragmas'
@@ -64,6 +64,7 @@ export const MAX_RESULT_BYTES = 64 * 1024 ** 2
 /** About what a value costs in the JSON result (strings as UTF-16 code units: close enough for a cap). */
 function valueBytes(v: SqlValue): number {
   if (typeof v === 'string') return v.length + 2
+  if (typeof v === 'object' && v !== null && '$blob' in v && v.head) return v.head.length + 16
   return 8
 }
 
@@ -80,6 +81,7 @@ export function runQuery(db: Database.Database, sql: string, opts: RunOptions = 
   let truncatedBy: QueryResult['truncatedBy']
   const maxBytes = opts.maxBytes ?? MAX_RESULT_BYTES
   let bytes = 0
+  let headBudget = BLOB_HEAD_BUDGET
   try {
     for (const raw of stmt.iterate() as IterableIterator<unknown[]>) {
       if (rows.length >= rowCap) {
@@ -88,6 +90,7 @@ export function runQuery(db: Database.Database, sql: string, opts: RunOptions = 
         break
       }
       const row = raw.map(encodeValue)
+      if (headBudget > 0) headBudget -= addBlobHeads(raw, row, headBudget)
       for (const v of row) bytes += valueBytes(v)
       if (bytes > maxBytes) {
         truncatedBy = 'bytes'
@@ -101,6 +104,18 @@ export function runQuery(db: Database.Database, sql: string, opts: RunOptions = 
   const elapsedMs = Math.max(performance.now() - start, 0.001)
   const truncated = truncatedBy !== undefined
   return { columns, rows, rowCount: rows.length, truncated, ...(truncated ? { truncatedBy, byteCap: maxBytes } : {}), rowCap, elapsedMs: round3(elapsedMs), sql: text }
+}
+
+/** Gives each BLOB in the row its first bytes (as base64) while the budget lasts; returns the bytes it spent. */
+function addBlobHeads(raw: unknown[], row: SqlValue[], budget: number): number {
+  let spent = 0
+  raw.forEach((value, i) => {
+    if (!(value instanceof Uint8Array) || spent >= budget) return
+    const head = Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, BLOB_HEAD_BYTES))
+    spent += head.byteLength
+    row[i] = { $blob: value.byteLength, head: head.toString('base64') }
+  })
+  return spent
 }
 
 /** Prepares without running: reports syntax errors and unknown tables/columns exactly as SQLite words them. */

@@ -7,7 +7,11 @@ const SHORTCUTS: [keys: string[][], what: string][] = [
   [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'Run the SQL — the selection if there is one, else the whole editor'],
   [[['Ctrl', 'Space']], 'Suggest tables, columns and keywords in the editor'],
   [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'In the student-vs-teacher diff: compare the edited student SQL again'],
-  [[['Ctrl', 'C']], 'Copy the selected cell or rows from the result grid'],
+  [[['Ctrl', 'C']], 'Copy the selected cells (with a header row) or rows from the result grid'],
+  [[['↑↓←→'], ['Home'], ['End'], ['PgUp'], ['PgDn']], 'Move between the result grid’s cells (Ctrl+Home/End: first/last cell)'],
+  [[['Shift', '↑↓←→'], ['Shift', 'click']], 'Extend the cell selection in the result grid'],
+  [[['Ctrl', 'A']], 'Select every cell of the result grid'],
+  [[['Enter']], 'Show the whole value of the focused cell (long text, JSON, BLOBs)'],
   [[['?'], ['F1']], 'Show this help'],
 ]
 

@@ -61,3 +61,8 @@ export const ChipIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M6 1.5V4M10 1.5V4M6 12v2.5M10 12v2.5M1.5 6H4M1.5 10H4M12 6h2.5M12 10h2.5" />
   </svg>
 )
+export const PinIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} width={11} height={11} {...p}>
+    <path d="M6 1.5h4l-.6 4.2L12 8.5H4l2.6-2.8zM8 8.5V15" />
+  </svg>
+)

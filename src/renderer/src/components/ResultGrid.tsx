@@ -1,23 +1,34 @@
 import {
   getCoreRowModel,
+  getFilteredRowModel,
   getSortedRowModel,
   useReactTable,
+  type Column,
   type ColumnDef,
+  type ColumnPinningState,
+  type FilterFn,
   type Row,
   type SortingState,
 } from '@tanstack/react-table'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useCallback, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react'
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react'
 import { cellText, formatBytes, toCsv, toJsonRecords, toTsv } from '../../../shared/format'
 import type { QueryResult } from '../../../shared/query'
 import type { SqlValue } from '../../../shared/schema'
 import { copyText, downloadText } from '../lib/download'
 import { compareSqlValues, formatCount, formatMs } from '../lib/format'
+import { CellViewer } from './grid/CellViewer'
+import { ColumnMenu } from './grid/ColumnMenu'
+import { clampPos, rangeCellCount, rangeClipboardText, rangeContains, rangeOf, type CellPos, type CellSelection } from './grid/cellRange'
+import { fitWidth, textWidth } from './grid/measureText'
+import { useDragSelect } from './grid/useDragSelect'
+import { PinIcon } from './Icons'
 
 type DataRow = SqlValue[]
 
 const ROW_HEIGHT = 24
 const ROW_NUMBER_WIDTH = 56
+const HEADER_HEIGHT = 26
 
 interface Props {
   result: QueryResult
@@ -36,6 +47,18 @@ function initialWidth(name: string, rows: DataRow[], index: number): number {
 
 function isNumeric(value: SqlValue): boolean {
   return typeof value === 'number' || (typeof value === 'object' && value !== null && '$bigint' in value)
+}
+
+/** Keeps a row when any of its cells, as the grid shows it (NULL, "BLOB (n bytes)"), contains the filter text. */
+const anyCellContains: FilterFn<DataRow> = (row, columnId, needle: string) =>
+  cellText(row.getValue<SqlValue>(columnId)).toLowerCase().includes(needle)
+
+/** A value worth the viewer's button: a BLOB, JSON (it reads better indented), or text the cell cannot show whole. */
+function isExpandable(value: SqlValue, width: number, font: string): boolean {
+  if (value === null) return false
+  if (typeof value === 'object') return '$blob' in value
+  if (typeof value !== 'string') return false
+  return value.length > MAX_CELL_CHARS || value.includes('\n') || /^\s*[[{]/.test(value) || textWidth(value.slice(0, 400), font) > width - 16
 }
 
 /** What a cell shows of a long text (copy and export keep all of it): a 100 KB value in every row made the DOM crawl. */
@@ -59,16 +82,35 @@ function Cell({ value }: { value: SqlValue }) {
   )
 }
 
+
+/** Where a pinned column sticks: after the row numbers and the pinned columns before it. */
+function pinnedStyle(column: Column<DataRow, unknown>): CSSProperties | undefined {
+  return column.getIsPinned() === 'left' ? { left: ROW_NUMBER_WIDTH + column.getStart('left') } : undefined
+}
+
+function pinnedClass(column: Column<DataRow, unknown>): string {
+  if (column.getIsPinned() !== 'left') return ''
+  return column.getIsLastColumn('left') ? ' grid-cell--pinned grid-cell--pinned-last' : ' grid-cell--pinned'
+}
+
 /**
  * The result grid: virtualized rows (only what is on screen is in the DOM), sticky header, click-to-sort,
- * drag-to-resize, row numbers, cell and row selection with copy as TSV, and CSV/JSON export.
+ * drag-to-resize and auto-fit, pinned columns, a filter over the displayed text, a rectangular cell selection
+ * (click, shift+click, drag, shift+arrows) and row selection with copy as TSV, a viewer for long values and
+ * BLOBs, and CSV/JSON export.
  */
 export function ResultGrid({ result }: Props) {
   const [sorting, setSorting] = useState<SortingState>([])
-  const [cell, setCell] = useState<{ row: number; col: number } | null>(null)
+  const [columnPinning, setColumnPinning] = useState<ColumnPinningState>({ left: [] })
+  const [filterText, setFilterText] = useState('')
+  // typing stays responsive while 10,000 rows are filtered behind it
+  const filter = useDeferredValue(filterText.trim().toLowerCase())
+  const [selection, setSelection] = useState<CellSelection | null>(null)
   const [selectedRows, setSelectedRows] = useState<Set<number>>(() => new Set())
   const [anchor, setAnchor] = useState<number | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
+  const [viewing, setViewing] = useState<{ column: string; value: Exclude<SqlValue, null> } | null>(null)
+  const [menu, setMenu] = useState<{ columnId: string; x: number; y: number } | null>(null)
   const scroller = useRef<HTMLDivElement>(null)
 
   const columns = useMemo<ColumnDef<DataRow, SqlValue>[]>(
@@ -86,23 +128,52 @@ export function ResultGrid({ result }: Props) {
     [result],
   )
 
+  // positions on screen change meaning when the rows or the column order do
+  const forgetSelection = () => {
+    setSelection(null)
+    setSelectedRows(new Set())
+    setAnchor(null)
+  }
+
   const table = useReactTable({
     data: result.rows,
     columns,
-    state: { sorting },
+    state: { sorting, columnPinning, globalFilter: filter },
     onSortingChange: (updater) => {
       setSorting(updater)
-      setCell(null) // the selected position would point at a different value after re-sorting
+      forgetSelection()
     },
+    onColumnPinningChange: (updater) => {
+      setColumnPinning(updater)
+      forgetSelection()
+    },
+    globalFilterFn: anyCellContains,
+    // the default only filters columns whose first value is text or a number: NULLs and BLOBs must count too
+    getColumnCanGlobalFilter: () => true,
     getCoreRowModel: getCoreRowModel(),
+    getFilteredRowModel: getFilteredRowModel(),
     getSortedRowModel: getSortedRowModel(),
     columnResizeMode: 'onChange',
     enableSortingRemoval: true,
   })
 
+  useEffect(() => forgetSelection(), [filter])
+
   const rows = table.getRowModel().rows
-  const leafColumns = table.getVisibleLeafColumns()
+  // drawn order: pinned columns first, then the rest
+  const drawnColumns = [...table.getLeftVisibleLeafColumns(), ...table.getCenterVisibleLeafColumns()]
+  const drawnHeaders = [...table.getLeftHeaderGroups()[0]!.headers, ...table.getCenterHeaderGroups()[0]!.headers]
+  const clipboardColumns = drawnColumns.map((c) => ({ name: String(c.columnDef.header), dataIndex: Number(c.id) }))
   const totalWidth = ROW_NUMBER_WIDTH + table.getTotalSize()
+  const range = selection ? rangeOf(selection) : null
+  const filtered = filter !== ''
+
+  const extendTo = useCallback(
+    (focus: CellPos) =>
+      setSelection((current) => (current && (current.focus.row !== focus.row || current.focus.col !== focus.col) ? { anchor: current.anchor, focus } : current)),
+    [],
+  )
+  const startDrag = useDragSelect(scroller, { top: HEADER_HEIGHT, left: ROW_NUMBER_WIDTH }, extendTo)
 
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -118,15 +189,17 @@ export function ResultGrid({ result }: Props) {
 
   const displayedRows = useCallback(() => rows.map((r) => r.original), [rows])
 
+  const valueAt = (pos: CellPos): SqlValue => rows[pos.row]?.original[Number(drawnColumns[pos.col]?.id)] ?? null
+
   const copySelection = async () => {
     if (selectedRows.size > 0) {
       const picked = rows.filter((r) => selectedRows.has(r.index)).map((r) => r.original)
       await copyText(toTsv(null, picked))
       flash(`Copied ${formatCount(picked.length)} ${picked.length === 1 ? 'row' : 'rows'}`)
-    } else if (cell) {
-      const value = rows[cell.row]?.original[cell.col] ?? null
-      await copyText(value === null ? '' : cellText(value))
-      flash('Copied cell')
+    } else if (range) {
+      await copyText(rangeClipboardText(range, displayedRows(), clipboardColumns))
+      const cells = rangeCellCount(range)
+      flash(cells === 1 ? 'Copied cell' : `Copied ${range.bottom - range.top + 1} × ${range.right - range.left + 1} cells`)
     }
   }
 
@@ -139,10 +212,54 @@ export function ResultGrid({ result }: Props) {
   const exportJson = () =>
     downloadText('query-result.json', JSON.stringify(toJsonRecords(result.columns, displayedRows()), null, 2) + '\n', 'application/json')
 
-  const selectCell = (row: number, col: number) => {
-    setCell({ row, col })
-    setSelectedRows(new Set())
+  /** The grid's font as a canvas font string, in the given weight (the computed shorthand may carry its own). */
+  const gridFont = (weight = 'normal') => {
+    if (!scroller.current) return `${weight} 12px sans-serif`
+    const style = getComputedStyle(scroller.current)
+    return `${style.fontStyle} ${weight} ${style.fontSize} ${style.fontFamily}`
+  }
+
+  /** Fits a column to its header and the rows now rendered (measuring 10,000 rows would stall a double-click). */
+  const fitColumn = (column: Column<DataRow, unknown>) => {
+    const index = Number(column.id)
+    const texts = virtualizer.getVirtualItems().map((v) => cellText(rows[v.index]?.original[index] ?? null))
+    // a pinned header also shows the pin (11 px and a gap) beside the name
+    const width = fitWidth(String(column.columnDef.header), gridFont('600'), texts, gridFont(), column.getIsPinned() ? 15 : 0)
+    table.setColumnSizing((sizes) => ({ ...sizes, [column.id]: width }))
+  }
+
+  /** Scrolls so the cell is in view: vertically through the virtualizer, sideways past the pinned columns. */
+  const reveal = (pos: CellPos) => {
+    virtualizer.scrollToIndex(pos.row)
+    const column = drawnColumns[pos.col]
+    const pane = scroller.current
+    if (!column || !pane || column.getIsPinned()) return
+    const pinnedEdge = ROW_NUMBER_WIDTH + table.getLeftTotalSize()
+    const x = pinnedEdge + column.getStart('center')
+    if (x - pinnedEdge < pane.scrollLeft) pane.scrollLeft = x - pinnedEdge
+    else if (x + column.getSize() > pane.scrollLeft + pane.clientWidth) pane.scrollLeft = x + column.getSize() - pane.clientWidth
+  }
+
+  const openViewer = (pos: CellPos) => {
+    const value = valueAt(pos)
+    if (value === null) return
+    setViewing({ column: String(drawnColumns[pos.col]?.columnDef.header), value })
+  }
+
+  const closeViewer = () => {
+    setViewing(null)
+    // after the dialog is gone: while it is open the page behind it is inert and cannot take focus
+    requestAnimationFrame(() => scroller.current?.focus({ preventScroll: true }))
+  }
+
+  const onCellMouseDown = (pos: CellPos, event: MouseEvent) => {
+    if (event.button !== 0) return
+    // no native text selection while dragging out a rectangle; the grid takes focus itself
+    event.preventDefault()
     scroller.current?.focus({ preventScroll: true })
+    setSelectedRows(new Set())
+    setSelection((current) => (event.shiftKey && current ? { anchor: current.anchor, focus: pos } : { anchor: pos, focus: pos }))
+    startDrag(event)
   }
 
   const selectRow = (position: number, event: MouseEvent) => {
@@ -162,8 +279,39 @@ export function ResultGrid({ result }: Props) {
       setSelectedRows(new Set([index]))
       setAnchor(position)
     }
-    setCell(null)
+    setSelection(null)
     scroller.current?.focus({ preventScroll: true })
+  }
+
+  /** Where a navigation key takes the focus cell, as spreadsheets do (unclamped); null for other keys. */
+  const keyTarget = (key: string, mod: boolean, { row, col }: CellPos): CellPos | null => {
+    const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? ROW_HEIGHT * 10) / ROW_HEIGHT) - 2)
+    const last = { row: rows.length - 1, col: drawnColumns.length - 1 }
+    if (mod) {
+      if (key === 'Home') return { row: 0, col: 0 }
+      if (key === 'End') return last
+      return null
+    }
+    switch (key) {
+      case 'ArrowUp':
+        return { row: row - 1, col }
+      case 'ArrowDown':
+        return { row: row + 1, col }
+      case 'ArrowLeft':
+        return { row, col: col - 1 }
+      case 'ArrowRight':
+        return { row, col: col + 1 }
+      case 'Home':
+        return { row, col: 0 }
+      case 'End':
+        return { row, col: last.col }
+      case 'PageUp':
+        return { row: row - page, col }
+      case 'PageDown':
+        return { row: row + page, col }
+      default:
+        return null
+    }
   }
 
   const onKeyDown = (event: KeyboardEvent) => {
@@ -175,28 +323,53 @@ export function ResultGrid({ result }: Props) {
     }
     if (mod && event.key.toLowerCase() === 'a') {
       event.preventDefault()
-      setSelectedRows(new Set(rows.map((r) => r.index)))
-      setCell(null)
+      if (rows.length === 0) return
+      setSelectedRows(new Set())
+      setSelection({ anchor: { row: 0, col: 0 }, focus: { row: rows.length - 1, col: drawnColumns.length - 1 } })
       return
     }
-    if (!cell) return
-    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] }
-    const move = moves[event.key]
-    if (!move) return
+    if (!selection) return
+    if (event.key === 'Enter' && !mod && !event.shiftKey && !event.altKey) {
+      event.preventDefault()
+      openViewer(selection.focus)
+      return
+    }
+    if (event.altKey) return
+    const target = keyTarget(event.key, mod, selection.focus)
+    if (!target) return
     event.preventDefault()
-    const row = Math.min(rows.length - 1, Math.max(0, cell.row + move[0]))
-    const col = Math.min(leafColumns.length - 1, Math.max(0, cell.col + move[1]))
-    setCell({ row, col })
-    virtualizer.scrollToIndex(row)
+    const focus = clampPos(target, rows.length, drawnColumns.length)
+    setSelection({ anchor: event.shiftKey ? selection.anchor : focus, focus })
+    reveal(focus)
   }
 
+  const onFilterKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key !== 'Escape') return
+    // Esc clears the filter; only an empty box lets Esc through (to a dialog around the grid, say)
+    if (filterText !== '') {
+      event.preventDefault()
+      event.stopPropagation()
+      setFilterText('')
+    }
+  }
+
+  const openMenuAt = (columnId: string, x: number, y: number) => setMenu({ columnId, x, y })
+  const menuColumn = menu ? table.getColumn(menu.columnId) : undefined
+  const closeMenu = useCallback(() => {
+    setMenu(null)
+    // the menu had the keyboard; without this it would fall to the page body
+    scroller.current?.focus({ preventScroll: true })
+  }, [])
+
   const hasColumns = result.columns.length > 0
+  const focusPos = selection?.focus
 
   return (
     <div className="result-grid" data-testid="result-grid">
       <div className="result-toolbar">
         <span className="result-status" data-testid="result-status">
-          {formatCount(result.rowCount)} {result.rowCount === 1 ? 'row' : 'rows'} · {formatMs(result.elapsedMs)}
+          {filtered ? `${formatCount(rows.length)} of ${formatCount(result.rowCount)}` : formatCount(result.rowCount)}{' '}
+          {result.rowCount === 1 ? 'row' : 'rows'} · {formatMs(result.elapsedMs)}
         </span>
         {result.truncated && (
           <span className="result-truncated" data-testid="result-truncated" role="status">
@@ -211,7 +384,27 @@ export function ResultGrid({ result }: Props) {
           </span>
         )}
         <span className="toolbar-spacer" />
-        <button className="btn btn--small" onClick={() => void copySelection()} disabled={!cell && selectedRows.size === 0} aria-label="Copy selection as TSV">
+        {hasColumns && (
+          <span className="result-filter">
+            <input
+              className="input result-filter__input"
+              type="search"
+              placeholder="Filter rows…"
+              value={filterText}
+              onChange={(e) => setFilterText(e.target.value)}
+              onKeyDown={onFilterKeyDown}
+              aria-label="Filter the rows by any cell's text"
+              spellCheck={false}
+              data-testid="result-filter"
+            />
+            {filterText !== '' && (
+              <button className="icon-btn result-filter__clear" onClick={() => setFilterText('')} aria-label="Clear the filter" data-testid="result-filter-clear">
+                ×
+              </button>
+            )}
+          </span>
+        )}
+        <button className="btn btn--small" onClick={() => void copySelection()} disabled={!selection && selectedRows.size === 0} aria-label="Copy selection as TSV" data-testid="copy-selection">
           Copy selection
         </button>
         <button className="btn btn--small" onClick={() => void copyAll()} disabled={!hasColumns} aria-label="Copy all rows as TSV">
@@ -235,7 +428,8 @@ export function ResultGrid({ result }: Props) {
           role="grid"
           aria-label="Query results"
           aria-rowcount={rows.length + 1}
-          aria-colcount={leafColumns.length + 1}
+          aria-colcount={drawnColumns.length + 1}
+          aria-multiselectable
           data-testid="grid-scroll"
         >
           <div className="grid-inner" style={{ width: totalWidth }}>
@@ -243,34 +437,58 @@ export function ResultGrid({ result }: Props) {
               <div className="grid-cell grid-cell--rownum grid-cell--corner" style={{ width: ROW_NUMBER_WIDTH }} role="columnheader">
                 #
               </div>
-              {table.getHeaderGroups()[0]!.headers.map((header) => {
-                const sorted = header.column.getIsSorted()
+              {drawnHeaders.map((header) => {
+                const column = header.column
+                const sorted = column.getIsSorted()
+                const name = String(column.columnDef.header)
+                const info = result.columns[Number(column.id)]
                 return (
                   <div
                     key={header.id}
-                    className="grid-cell grid-cell--header"
-                    style={{ width: header.getSize() }}
+                    className={`grid-cell grid-cell--header${pinnedClass(column)}`}
+                    style={{ width: header.getSize(), ...pinnedStyle(column) }}
                     role="columnheader"
                     aria-sort={sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'}
                     data-testid="grid-header"
+                    data-column={name}
+                    data-pinned={column.getIsPinned() || undefined}
+                    onContextMenu={(e) => {
+                      e.preventDefault()
+                      openMenuAt(column.id, e.clientX, e.clientY)
+                    }}
                   >
                     <button
                       className="grid-header__sort"
-                      onClick={header.column.getToggleSortingHandler()}
-                      title={`${result.columns[header.index]?.name}${result.columns[header.index]?.declaredType ? ` (${result.columns[header.index]!.declaredType})` : ''} — click to sort`}
+                      data-testid="grid-header-sort"
+                      onClick={column.getToggleSortingHandler()}
+                      title={`${name}${info?.declaredType ? ` (${info.declaredType})` : ''} — click to sort, right-click for more`}
                     >
-                      <span className="grid-header__name">{String(header.column.columnDef.header)}</span>
+                      {column.getIsPinned() && <PinIcon className="grid-header__pin" data-testid="grid-header-pin" />}
+                      <span className="grid-header__name">{name}</span>
                       <span className="grid-header__arrow" aria-hidden>
                         {sorted === 'asc' ? '▲' : sorted === 'desc' ? '▼' : ''}
                       </span>
                     </button>
+                    <button
+                      className={`grid-header__menu${menu?.columnId === column.id ? ' grid-header__menu--open' : ''}`}
+                      aria-label={`Column menu for ${name}`}
+                      aria-haspopup="menu"
+                      data-testid="grid-header-menu"
+                      onClick={(e) => {
+                        const box = e.currentTarget.getBoundingClientRect()
+                        openMenuAt(column.id, box.left, box.bottom + 2)
+                      }}
+                    >
+                    </button>
                     <div
-                      className={`grid-resizer${header.column.getIsResizing() ? ' grid-resizer--active' : ''}`}
+                      className={`grid-resizer${column.getIsResizing() ? ' grid-resizer--active' : ''}`}
                       onMouseDown={header.getResizeHandler()}
                       onTouchStart={header.getResizeHandler()}
-                      onDoubleClick={() => header.column.resetSize()}
+                      onDoubleClick={() => fitColumn(column)}
                       role="separator"
-                      aria-label={`Resize column ${String(header.column.columnDef.header)}`}
+                      aria-label={`Resize column ${name} (double-click fits it to its content)`}
+                      title="Drag to resize; double-click to fit the content"
+                      data-testid="grid-resizer"
                     />
                   </div>
                 )
@@ -278,7 +496,7 @@ export function ResultGrid({ result }: Props) {
             </div>
             {rows.length === 0 && (
               <div className="grid-no-rows" data-testid="grid-no-rows">
-                No rows.
+                {filtered ? 'No rows match the filter.' : 'No rows.'}
               </div>
             )}
             <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
@@ -302,21 +520,38 @@ export function ResultGrid({ result }: Props) {
                     >
                       {v.index + 1}
                     </div>
-                    {leafColumns.map((column, c) => {
-                      const value = row.original[c] ?? null
-                      const active = cell?.row === v.index && cell.col === c
+                    {drawnColumns.map((column, c) => {
+                      const value = row.original[Number(column.id)] ?? null
+                      const pos = { row: v.index, col: c }
+                      const active = focusPos?.row === v.index && focusPos.col === c
+                      const inRange = range !== null && rangeContains(range, v.index, c)
                       const text = typeof value === 'string' && value.length > 40 ? value.slice(0, 2000) : undefined
                       return (
                         <div
                           key={column.id}
-                          className={`grid-cell${isNumeric(value) ? ' grid-cell--num' : ''}${active ? ' grid-cell--active' : ''}`}
-                          style={{ width: column.getSize() }}
+                          className={`grid-cell${isNumeric(value) ? ' grid-cell--num' : ''}${inRange ? ' grid-cell--in-range' : ''}${active ? ' grid-cell--active' : ''}${pinnedClass(column)}`}
+                          style={{ width: column.getSize(), ...pinnedStyle(column) }}
                           role="gridcell"
-                          aria-selected={active || rowSelected}
+                          aria-selected={inRange || rowSelected}
                           title={text}
-                          onClick={() => selectCell(v.index, c)}
+                          onMouseDown={(e) => onCellMouseDown(pos, e)}
+                          data-row={v.index}
+                          data-col={c}
+                          onDoubleClick={() => openViewer(pos)}
                         >
                           <Cell value={value} />
+                          {active && isExpandable(value, column.getSize(), gridFont()) && (
+                            <button
+                              className="cell-expand"
+                              aria-label="Show the whole value"
+                              title="Show the whole value (Enter)"
+                              data-testid="cell-expand"
+                              onMouseDown={(e) => e.stopPropagation()}
+                              onClick={() => openViewer(pos)}
+                            >
+                              ⤢
+                            </button>
+                          )}
                         </div>
                       )
                     })}
@@ -326,6 +561,19 @@ export function ResultGrid({ result }: Props) {
             </div>
           </div>
         </div>
+      )}
+      {viewing && <CellViewer column={viewing.column} value={viewing.value} onClose={closeViewer} />}
+      {menu && menuColumn && (
+        <ColumnMenu
+          column={String(menuColumn.columnDef.header)}
+          x={menu.x}
+          y={menu.y}
+          pinned={menuColumn.getIsPinned() === 'left'}
+          onFit={() => fitColumn(menuColumn)}
+          onTogglePin={() => menuColumn.pin(menuColumn.getIsPinned() ? false : 'left')}
+          onResetWidth={() => menuColumn.resetSize()}
+          onClose={closeMenu}
+        />
       )}
     </div>
   )
