@@ -124,7 +124,18 @@ export interface StageExtras {
   /** Questions kept from the template when the teacher failed to rephrase, by reason. */
   questions: { notes: Record<string, number> }
   /** Self-consistency agreement per question id, and the k samples asked for. */
-  sql: { agreement: Record<string, number>; k: number }
+  sql: {
+    agreement: Record<string, number>
+    k: number
+    /** How fast the teacher answered in the last session of the stage, and what it cost (HTTP teachers). */
+    throughput?: {
+      concurrency: number
+      asked: number
+      seconds: number
+      questionsPerSecond: number | null
+      usage?: { requests: number; cacheHits: number; retries: number; promptTokens: number; completionTokens: number }
+    }
+  }
   filters: { train: number; eval: number }
   dataset: { train: number; eval: number; user: number; trainByScenario: Record<string, number> }
   train: { adapterPath: string; maxLength?: number; evalExamples: number; planTargets: boolean; promptForm: 'chat' | 'completion' }

@@ -180,7 +180,7 @@ describe('OpenAI-compatible teacher over HTTP', () => {
     expect(first.stats.cacheHits).toBe(0)
     const second = await run()
     expect(server.requests.length).toBe(served)
-    expect(second.stats).toEqual({ httpRequests: 0, cacheHits: 5, retries: 0 })
+    expect(second.stats).toEqual({ httpRequests: 0, cacheHits: 5, retries: 0, promptTokens: 0, completionTokens: 0 })
     expect(second.out).toEqual(first.out)
     // A different request is a miss.
     const other = new OpenAiTeacher({ baseUrl: server.baseUrl, model: 'another', cacheDir })

@@ -13,7 +13,7 @@ import type { ChatMessage } from '../prompt/build'
 import { judgePrompt, parseQuestion, parseVerdict, questionPrompt, sqlPrompt } from './prompts'
 import { ResponseCache } from './responseCache'
 import { Semaphore } from './semaphore'
-import type { Teacher, TeacherJudgeRequest, TeacherQuestionRequest, TeacherSqlRequest, TeacherVerdict } from './types'
+import type { Teacher, TeacherJudgeRequest, TeacherQuestionRequest, TeacherSqlRequest, TeacherUsage, TeacherVerdict } from './types'
 import { checkSampleCount, DEFAULT_TEACHER_MAX_TOKENS, DEFAULT_TEACHER_TEMPERATURE } from './types'
 
 /** Where the shell keeps secrets (Electron: safeStorage-encrypted). */
@@ -42,7 +42,10 @@ export interface OpenAiTeacherOptions {
   /** First backoff; doubles each retry, with jitter. Default 500 ms. */
   backoffMs?: number
   maxBackoffMs?: number
-  /** Requests in flight at once. Default 2. */
+  /**
+   * Requests in flight at once. Default: what the server says it can run in parallel (llama-server's
+   * `total_slots` from /props, SGLang's `max_running_requests` from /get_server_info), else 2.
+   */
   concurrency?: number
   /** Folder for the response cache; none when absent. */
   cacheDir?: string
@@ -64,7 +67,15 @@ export interface OpenAiTeacherStats {
   httpRequests: number
   cacheHits: number
   retries: number
+  /** From the answers' `usage` (cached answers are not counted again). */
+  promptTokens: number
+  completionTokens: number
 }
+
+/** When the server does not say how many requests it runs at once. */
+export const DEFAULT_TEACHER_CONCURRENCY = 2
+export const MAX_TEACHER_CONCURRENCY = 64
+const PROBE_TIMEOUT_MS = 3000
 
 interface ChatRequestBody {
   model: string
@@ -93,7 +104,8 @@ class Retryable {
 
 export class OpenAiTeacher implements Teacher {
   readonly id: string
-  readonly stats: OpenAiTeacherStats = { httpRequests: 0, cacheHits: 0, retries: 0 }
+  readonly stats: OpenAiTeacherStats = { httpRequests: 0, cacheHits: 0, retries: 0, promptTokens: 0, completionTokens: 0 }
+  private detected: Promise<number> | null = null
   private readonly baseUrl: string
   private readonly semaphore: Semaphore
   private readonly cache: ResponseCache | null
@@ -113,8 +125,50 @@ export class OpenAiTeacher implements Teacher {
     if (!options.model?.trim()) throw new SqlstillError('BAD_REQUEST', 'The teacher needs a model name')
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
     this.id = `openai:${this.baseUrl}#${options.model}`
-    this.semaphore = new Semaphore(options.concurrency ?? 2)
+    this.semaphore = new Semaphore(options.concurrency ?? DEFAULT_TEACHER_CONCURRENCY)
     this.cache = options.cacheDir ? new ResponseCache(options.cacheDir) : null
+  }
+
+  get usage(): TeacherUsage {
+    const s = this.stats
+    return { requests: s.httpRequests, cacheHits: s.cacheHits, retries: s.retries, promptTokens: s.promptTokens, completionTokens: s.completionTokens }
+  }
+
+  /**
+   * Requests to keep in flight: the configured number, else the server's own limit, asked once. llama-server
+   * (--parallel N) reports `total_slots` at /props and SGLang `max_running_requests` at /get_server_info; vLLM, Ollama
+   * and hosted APIs say nothing there, so they get the default unless the user sets it.
+   */
+  concurrency(): Promise<number> {
+    if (this.options.concurrency !== undefined) return Promise.resolve(this.options.concurrency)
+    this.detected ??= this.detectConcurrency().then((n) => {
+      this.semaphore.resize(n)
+      return n
+    })
+    return this.detected
+  }
+
+  private async detectConcurrency(): Promise<number> {
+    const root = this.baseUrl.replace(/\/v1$/, '')
+    const probes: [string, (body: Record<string, unknown>) => unknown][] = [
+      ['/props', (b) => b.total_slots],
+      ['/get_server_info', (b) => b.max_running_requests],
+    ]
+    const key = await this.resolveApiKey()
+    for (const [path, read] of probes) {
+      try {
+        const res = await (this.options.fetch ?? fetch)(root + path, {
+          headers: { accept: 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+          signal: AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]),
+        })
+        if (!res.ok) continue
+        const value = Number(read((await res.json()) as Record<string, unknown>))
+        if (Number.isInteger(value) && value >= 1) return Math.min(value, MAX_TEACHER_CONCURRENCY)
+      } catch {
+        // not this kind of server (or not reachable yet: the first real request will say so)
+      }
+    }
+    return DEFAULT_TEACHER_CONCURRENCY
   }
 
   describe(): string {
@@ -198,6 +252,9 @@ export class OpenAiTeacher implements Teacher {
     }
     const response = await this.semaphore.run(() => this.withRetries('POST', '/chat/completions', body, signal))
     const choices = this.readChoices(response)
+    const usage = (response as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }).usage
+    if (typeof usage?.prompt_tokens === 'number') this.stats.promptTokens += usage.prompt_tokens
+    if (typeof usage?.completion_tokens === 'number') this.stats.completionTokens += usage.completion_tokens
     // The answer matters more than its copy: a full disk or a read-only cache folder must not fail the run.
     await this.cache?.set(key, body, response).catch(() => undefined)
     return choices

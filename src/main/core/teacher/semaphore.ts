@@ -3,8 +3,23 @@ export class Semaphore {
   private active = 0
   private readonly waiting: (() => void)[] = []
 
-  constructor(private readonly limit: number) {
+  constructor(private limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`Semaphore limit must be a positive integer (got ${limit})`)
+  }
+
+  get size(): number {
+    return this.limit
+  }
+
+  /** Raises (or lowers, for tasks not yet started) how many run at once. */
+  resize(limit: number): void {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`Semaphore limit must be a positive integer (got ${limit})`)
+    const grow = limit - this.limit
+    this.limit = limit
+    for (let i = 0; i < grow && this.waiting.length > 0; i++) {
+      this.active++
+      this.waiting.shift()!()
+    }
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
@@ -14,7 +29,7 @@ export class Semaphore {
       return await task()
     } finally {
       // Hand the slot straight to the next waiter, so `active` never dips and lets a newcomer jump the queue.
-      const next = this.waiting.shift()
+      const next = this.active <= this.limit ? this.waiting.shift() : undefined
       if (next) next()
       else this.active--
     }

@@ -69,6 +69,22 @@ export interface Teacher {
   judge(req: TeacherJudgeRequest): Promise<TeacherVerdict>
   /** Releases the model / pending requests. Idempotent. */
   close(): Promise<void>
+  /**
+   * How many questions it answers at once: a server's parallel slots (found out from the server where it says),
+   * 1 for a local model. The pipeline keeps that many in flight. Default 1.
+   */
+  concurrency?(): Promise<number>
+  /** What it has cost so far (HTTP teachers): requests, tokens. */
+  readonly usage?: TeacherUsage
+}
+
+export interface TeacherUsage {
+  requests: number
+  cacheHits: number
+  retries: number
+  /** From the servers' `usage` fields; 0 where a server does not report them. */
+  promptTokens: number
+  completionTokens: number
 }
 
 export const DEFAULT_TEACHER_TEMPERATURE = 0.3

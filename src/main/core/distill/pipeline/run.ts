@@ -302,7 +302,7 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
         onProgress,
       })
       writeJsonl(file(FILES.sql), out.items)
-      return { in: questions.length, out: out.items.length, dropped: out.dropped, extra: { agreement: out.agreement, k: settings.k } }
+      return { in: questions.length, out: out.items.length, dropped: out.dropped, extra: { agreement: out.agreement, k: settings.k, throughput: out.throughput } }
     })
 
     await stage('filters', async (fresh) => {

@@ -1,6 +1,7 @@
 // The run folder: every stage output is written whole (temporary file + rename), and long stages append one line
 // per finished item to a checkpoint so a cancelled or crashed stage resumes where it stopped.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { appendJsonLine } from '../../platform/jsonLines'
 import { dirname, join } from 'node:path'
 import { SqlstillError } from '../../../../shared/errors'
 import { writeFileAtomic } from '../../platform/atomicFile'
@@ -83,7 +84,7 @@ export class Checkpoint<T> {
   }
   put(key: string, value: T): void {
     mkdirSync(dirname(this.file), { recursive: true })
-    appendFileSync(this.file, JSON.stringify({ key, value }) + '\n')
+    appendJsonLine(this.file, { key, value })
     this.done.set(key, value)
   }
   remove(): void {

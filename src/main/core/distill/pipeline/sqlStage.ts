@@ -5,6 +5,7 @@ import type { Schema } from '../../../../shared/schema'
 import type { DatabaseHandle } from '../../db'
 import type { FewShotExample } from '../../prompt/build'
 import { selfConsistency } from '../filters'
+import type { StageExtras } from '../../../../shared/customize'
 import type { Teacher } from '../../teacher/types'
 import { bump, Checkpoint, throwIfAborted } from './runDir'
 import { callTeacher } from './teacherCall'
@@ -27,7 +28,12 @@ export interface SqlStageInput {
   onProgress?: (p: CustomizeProgress) => void
 }
 
-export async function buildSql(input: SqlStageInput): Promise<{ items: SqlItem[]; dropped: Record<string, number>; agreement: Record<string, number> }> {
+/** How fast the teacher answered in this session of the stage, and what it cost: recorded in the stage's extra. */
+export type SqlStageThroughput = NonNullable<StageExtras['sql']['throughput']>
+
+export async function buildSql(
+  input: SqlStageInput,
+): Promise<{ items: SqlItem[]; dropped: Record<string, number>; agreement: Record<string, number>; throughput: SqlStageThroughput }> {
   const { settings, teacher, db, signal } = input
   const checkpoint = new Checkpoint<SqlOutcome>(input.checkpointFile)
   const items: SqlItem[] = []
@@ -37,45 +43,67 @@ export async function buildSql(input: SqlStageInput): Promise<{ items: SqlItem[]
     if (!sql.trim()) throw new Error('empty sample')
     return db.query(sql, { timeoutMs: settings.queryTimeoutMs, maxRows: 10_000 })
   }
-  for (let i = 0; i < input.questions.length; i++) {
+  const ask = async (q: QuestionItem): Promise<SqlOutcome> => {
+    if (teacher === 'synth' || q.origin === 'fix_it_rephrase') return { ok: true, sql: q.sourceSql ?? '', agreement: 1, samples: 1, groups: [[0]] }
+    const reply = await callTeacher(
+      (s) =>
+        teacher.generateSql({
+          schema: input.schema,
+          question: q.question,
+          rules: settings.rules || undefined,
+          examples: input.examples,
+          n: settings.k,
+          temperature: settings.temperature,
+          signal: s,
+        }),
+      settings.teacherTimeoutMs,
+      signal,
+      'sql',
+    )
+    if (!reply.ok) return { ok: false, reason: reply.error, message: reply.message }
+    if (!Array.isArray(reply.value) || reply.value.every((s) => typeof s !== 'string' || !s.trim())) return { ok: false, reason: 'no_sql_in_samples' }
+    const samples = reply.value.map((s) => ({ sql: typeof s === 'string' ? s.trim() : '' }))
+    const consistent = await selfConsistency(samples, execute)
     throwIfAborted(signal, 'sql')
-    input.onProgress?.({ stage: 'sql', done: i, total: input.questions.length })
-    const q = input.questions[i]
-    let outcome = checkpoint.get(q.id)
-    if (!outcome) {
-      if (teacher === 'synth' || q.origin === 'fix_it_rephrase') {
-        outcome = { ok: true, sql: q.sourceSql ?? '', agreement: 1, samples: 1, groups: [[0]] }
-      } else {
-        const reply = await callTeacher(
-          (s) =>
-            teacher.generateSql({
-              schema: input.schema,
-              question: q.question,
-              rules: settings.rules || undefined,
-              examples: input.examples,
-              n: settings.k,
-              temperature: settings.temperature,
-              signal: s,
-            }),
-          settings.teacherTimeoutMs,
-          signal,
-          'sql',
-        )
-        if (!reply.ok) outcome = { ok: false, reason: reply.error, message: reply.message }
-        else if (!Array.isArray(reply.value) || reply.value.every((s) => typeof s !== 'string' || !s.trim())) {
-          outcome = { ok: false, reason: 'no_sql_in_samples' }
-        } else {
-          const samples = reply.value.map((s) => ({ sql: typeof s === 'string' ? s.trim() : '' }))
-          const consistent = await selfConsistency(samples, execute)
-          throwIfAborted(signal, 'sql')
-          outcome =
-            consistent.sql === null
-              ? { ok: false, reason: 'no_sample_ran' }
-              : { ok: true, sql: consistent.sql, agreement: consistent.ratio, samples: samples.length, groups: consistent.groups }
-        }
-      }
-      checkpoint.put(q.id, outcome)
+    return consistent.sql === null
+      ? { ok: false, reason: 'no_sample_ran' }
+      : { ok: true, sql: consistent.sql, agreement: consistent.ratio, samples: samples.length, groups: consistent.groups }
+  }
+
+  // As many questions in flight as the teacher runs at once (a server's parallel slots): a multi-GPU server is
+  // kept busy instead of answering one question at a time. Each answer is checkpointed as it comes, so a resume
+  // asks only what is missing; the items are assembled in question order afterwards, whatever order answers came in.
+  const total = input.questions.length
+  const concurrency = teacher === 'synth' ? 1 : Math.max(1, Math.min(64, (await teacher.concurrency?.()) ?? 1))
+  const usageBefore = teacher === 'synth' ? undefined : teacher.usage && { ...teacher.usage }
+  const outcomes: (SqlOutcome | undefined)[] = input.questions.map((q) => checkpoint.get(q.id))
+  const todo = outcomes.flatMap((o, i) => (o ? [] : [i]))
+  const started = Date.now()
+  let done = total - todo.length
+  let asked = 0
+  const rate = () => {
+    const seconds = (Date.now() - started) / 1000
+    return asked > 0 && seconds > 0 ? asked / seconds : null
+  }
+  input.onProgress?.({ stage: 'sql', done, total })
+  let cursor = 0
+  const worker = async () => {
+    while (cursor < todo.length) {
+      throwIfAborted(signal, 'sql')
+      const i = todo[cursor++]!
+      const outcome = await ask(input.questions[i]!)
+      checkpoint.put(input.questions[i]!.id, outcome)
+      outcomes[i] = outcome
+      done++
+      asked++
+      const r = rate()
+      input.onProgress?.({ stage: 'sql', done, total, message: r !== null && teacher !== 'synth' ? `${r.toFixed(2)} questions/s · ${concurrency} at once` : undefined })
     }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, todo.length)) }, worker))
+
+  for (const [i, q] of input.questions.entries()) {
+    const outcome = outcomes[i]!
     if (!outcome.ok) {
       bump(dropped, outcome.reason)
       continue
@@ -83,6 +111,18 @@ export async function buildSql(input: SqlStageInput): Promise<{ items: SqlItem[]
     bump(agreement, outcome.agreement.toFixed(2))
     items.push({ ...q, sql: outcome.sql, agreement: outcome.agreement, samples: outcome.samples })
   }
-  input.onProgress?.({ stage: 'sql', done: input.questions.length, total: input.questions.length })
-  return { items, dropped, agreement }
+  input.onProgress?.({ stage: 'sql', done: total, total })
+  const seconds = (Date.now() - started) / 1000
+  const after = teacher === 'synth' ? undefined : teacher.usage
+  const usage =
+    after && usageBefore
+      ? {
+          requests: after.requests - usageBefore.requests,
+          cacheHits: after.cacheHits - usageBefore.cacheHits,
+          retries: after.retries - usageBefore.retries,
+          promptTokens: after.promptTokens - usageBefore.promptTokens,
+          completionTokens: after.completionTokens - usageBefore.completionTokens,
+        }
+      : undefined
+  return { items, dropped, agreement, throughput: { concurrency, asked, seconds, questionsPerSecond: rate(), ...(usage ? { usage } : {}) } }
 }
