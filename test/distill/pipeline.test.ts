@@ -4,7 +4,7 @@
 // a planted duplicate is removed by the leakage check, and cancel-then-resume at every stage gives the same
 // dataset as an uninterrupted run.
 import { expectCountsReconcile } from '../helpers/reconcile'
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ask, type SqlGenerator } from '../../src/main/core/ask/ask'
@@ -13,6 +13,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/main/core/db'
 import { exportDataset, readSplit } from '../../src/main/core/distill/dataset'
 import {
   completionFor,
+  evaluateAdapterOnRun,
   readManifest,
   resumeCustomization,
   runCustomization,
@@ -278,6 +279,23 @@ describe('customization pipeline with the synthesizer as teacher', () => {
     expect(m.recipeNeedsBaseModel).toBe(true)
     expect(recipe).not.toMatch(/^base_model:/m)
     await expect(exportDataset({ runDir: uninterrupted.dir, format: 'prompt-completion', split: 'train', out: join(out, 'x.jsonl'), recipe: join(out, 'x.yml'), studentProfile: noStudentProfile })).rejects.toMatchObject({ code: 'BAD_REQUEST' })
+  })
+
+  it('judges another adapter (an imported one) on the run\'s eval split against the run\'s base, without asking the base again', async () => {
+    const adapter = join(freshDir(), 'imported.gguf')
+    writeFileSync(adapter, 'an adapter file')
+    let basePredictions = 0
+    const counting: PredictorFactory = async (model, opts) => {
+      const inner = await scriptedPredictors(() => uninterrupted.calls[0])(model, opts)
+      return { ...inner, predict: async (item, ...rest) => (opts.adapter || basePredictions++, inner.predict(item, ...rest)) }
+    }
+    const result = await evaluateAdapterOnRun({ runDir: uninterrupted.dir, adapterPath: adapter, predictorFactory: counting })
+    const run = readManifest(uninterrupted.dir).stages.evaluate.extra!
+    expect(result.base).toEqual(run.base)
+    expect(result.customized).toEqual(run.customized)
+    expect(result.decision.activate).toBe(run.decision.activate)
+    expect(basePredictions).toBe(0) // the base's records came from the run's own evaluation
+    expect(result.evalDir).toBe(join(uninterrupted.dir, 'evaluate-adapters', 'imported.gguf'))
   })
 
   it('every stage count reconciles: in = out + each rejection and drop reason', () => {

@@ -17,7 +17,7 @@ const settings = { k: 2, temperature: 0.3, rules: '', queryTimeoutMs: 5000, teac
 const questions: QuestionItem[] = Array.from({ length: QUESTIONS }, (_, i) => ({
   id: `q${i}`,
   question: `How many singers have an id above ${i}?`,
-  scenario: 'synth',
+  scenario: 'learn_prior',
   origin: 'teacher_question',
   tables: ['singer'],
 }))

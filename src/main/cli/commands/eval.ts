@@ -60,6 +60,27 @@ export function register(program: Command): void {
     })
 
   evalCmd
+    .command('run')
+    .description("judge an adapter (e.g. one imported with `adapter import`) on a customization run's eval split, against the run's base, with the run's prompt")
+    .argument('<runDir>', 'the customization run')
+    .requiredOption('--adapter <path>', 'the adapter GGUF to judge')
+    .option('--json', 'print the result as JSON')
+    .action(async (runDir: string, opts: { adapter: string; json?: boolean }) => {
+      const { evaluateAdapterOnRun } = await import('../../core/distill/pipeline')
+      const tty = process.stderr.isTTY
+      const result = await evaluateAdapterOnRun({
+        runDir: resolve(runDir),
+        adapterPath: resolve(opts.adapter),
+        onProgress: (p) => tty && process.stderr.write(`\r${p.message ?? ''} ${p.done}/${p.total ?? '?'}\x1b[K`),
+      })
+      if (tty) process.stderr.write('\n')
+      if (opts.json) return void process.stdout.write(JSON.stringify(result, null, 2) + '\n')
+      const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`)
+      process.stdout.write(`base ${pct(result.base.all)} → adapter ${pct(result.customized.all)} (your own examples ${pct(result.base.userItems)} → ${pct(result.customized.userItems)})\n`)
+      process.stdout.write(`${result.decision.activate ? 'better' : 'not better'}: ${result.decision.reason}\n${result.evalDir}\n`)
+    })
+
+  evalCmd
     .command('compare')
     .description('compare two eval reports (report.json) side by side')
     .argument('<a>', 'the baseline report.json')
