@@ -111,7 +111,7 @@ export function introspectSchema(db: Database.Database, opts: IntrospectOptions 
       kind,
       columns: readColumns(q, t.name),
       foreignKeys: kind === 'table' ? readForeignKeys(q, t.name) : [],
-      indexes: kind === 'table' ? readIndexes(q, t.name, indexSql) : [],
+      indexes: kind === 'table' ? readIndexes(q, t.name, indexSql, order) : [],
       triggers: triggersByTable.get(t.name.toLowerCase()) ?? [],
       rowCount: null,
       rowCountExact: false,
@@ -202,7 +202,7 @@ function readForeignKeys(q: Queries, table: string): ForeignKey[] {
   return [...byId.entries()].sort((a, b) => b[0] - a[0]).map(([, fk]) => fk)
 }
 
-function readIndexes(q: Queries, table: string, indexSql: Map<string, string>): Index[] {
+function readIndexes(q: Queries, table: string, indexSql: Map<string, string>, order: Map<string, number>): Index[] {
   let list: IndexListRow[]
   try {
     list = q.indexList.all(table) as IndexListRow[]
@@ -226,6 +226,9 @@ function readIndexes(q: Queries, table: string, indexSql: Map<string, string>): 
       if (where) index.where = where
       return index
     })
+    // pragma_index_list lists newest first; show them as created (constraint indexes, which are not in the
+    // query's part of sqlite_schema, first), so a table's DDL replays in its original order.
+    .sort((a, b) => (order.get(a.name) ?? -1) - (order.get(b.name) ?? -1))
 }
 
 /** sqlite_stat1 (written by ANALYZE) holds a row count per table as the first number of each `stat`. */

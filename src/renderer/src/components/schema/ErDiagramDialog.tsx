@@ -48,7 +48,7 @@ export function ErDiagramDialog({ tables, matching, filtered, focusTable, onSele
             : ''}
         </span>
         {center && (
-          <button type="button" className="btn btn--small" onClick={() => setCenter(null)}>
+          <button type="button" className="btn btn--small" onClick={() => setCenter(null)} data-testid="er-choose-center">
             {tooMany ? 'Choose another table' : `Show all ${matching.length}`}
           </button>
         )}

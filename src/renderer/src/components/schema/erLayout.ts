@@ -83,18 +83,18 @@ function rowY(box: ErBox, column: string | undefined): number {
   return row < 0 ? box.y + HEADER_HEIGHT / 2 : box.y + HEADER_HEIGHT + row * ROW_HEIGHT + ROW_HEIGHT / 2
 }
 
-/** A smooth curve through the points (Catmull-Rom turned into cubic Béziers). */
+/**
+ * A curve through the points that leaves and enters each one horizontally: one cubic per segment with its control
+ * points halfway along x. Unlike a spline it cannot overshoot, so a line never loops back over the box it left.
+ */
 function smoothPath(points: Point[]): string {
   const f = (n: number) => Math.round(n * 10) / 10
   let d = `M${f(points[0]!.x)},${f(points[0]!.y)}`
   for (let i = 0; i < points.length - 1; i++) {
-    const p0 = points[i - 1] ?? points[i]!
-    const p1 = points[i]!
-    const p2 = points[i + 1]!
-    const p3 = points[i + 2] ?? p2
-    const c1 = { x: p1.x + (p2.x - p0.x) / 6, y: p1.y + (p2.y - p0.y) / 6 }
-    const c2 = { x: p2.x - (p3.x - p1.x) / 6, y: p2.y - (p3.y - p1.y) / 6 }
-    d += ` C${f(c1.x)},${f(c1.y)} ${f(c2.x)},${f(c2.y)} ${f(p2.x)},${f(p2.y)}`
+    const a = points[i]!
+    const b = points[i + 1]!
+    const dx = (b.x - a.x) / 2
+    d += ` C${f(a.x + dx)},${f(a.y)} ${f(b.x - dx)},${f(b.y)} ${f(b.x)},${f(b.y)}`
   }
   return d
 }
@@ -145,13 +145,15 @@ export function layoutErDiagram(tables: Table[]): ErLayout {
       return { id: fk.id, from: fk.from.name, fromColumn: fk.fromColumn, to: fk.to.name, path: `M${x},${childY} C${x + reach},${childY} ${x + reach},${keyY} ${x},${keyY}` }
     }
     const parentY = rowY(parent, fk.toColumn)
-    // leave each box on the side facing the other one, with a short horizontal stub so the line meets the row squarely
+    // leave each box on the side facing the other one, at the row of the key column
     const childLeft = parent.x + parent.width / 2 <= child.x + child.width / 2
     const start = { x: childLeft ? child.x : child.x + child.width, y: childY }
     const end = { x: childLeft ? parent.x + parent.width : parent.x, y: parentY }
-    const stub = childLeft ? -14 : 14
-    const routed = (g.edge({ v: fk.to.name, w: fk.from.name, name: fk.id })?.points ?? []).slice(1, -1).reverse()
-    const points = [start, { x: start.x + stub, y: start.y }, ...routed, { x: end.x - stub, y: end.y }, end]
+    // Between neighbouring ranks dagre gives one midpoint, which only bends the line; a longer edge gets one point
+    // per rank it crosses, in the gaps between boxes, and the line follows them.
+    const inner = (g.edge({ v: fk.to.name, w: fk.from.name, name: fk.id })?.points ?? []).slice(1, -1).reverse()
+    const routed = inner.length > 1 ? inner : []
+    const points = [start, ...routed, end]
     return { id: fk.id, from: fk.from.name, fromColumn: fk.fromColumn, to: fk.to.name, path: smoothPath(points) }
   })
 

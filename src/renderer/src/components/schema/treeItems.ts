@@ -11,8 +11,8 @@ export type TreeItem =
   | { kind: 'index'; key: string; level: 3; table: Table; index: Index }
   | { kind: 'trigger'; key: string; level: 3; table: Table; trigger: Trigger }
 
-/** Expanded-state key of a table's Indexes / Triggers group (a table's own key is its name). */
-export const groupKey = (table: string, group: GroupKind) => `${table}\u0000${group}`
+/** Keys join parts with U+001F: a character no real name holds, and one CSS selectors can carry (NUL cannot). Expanded-state key of a table's Indexes / Triggers group (a table's own key is its name). */
+export const groupKey = (table: string, group: GroupKind) => `${table}\u001f${group}`
 
 export function isExpandable(item: TreeItem): item is Extract<TreeItem, { expanded: boolean }> {
   return item.kind === 'table' || item.kind === 'group'
@@ -35,7 +35,7 @@ export function buildTreeItems(tables: Table[], expanded: Set<string>, filter: s
     for (const column of shown) {
       if (column.hidden) continue
       const fk = table.foreignKeys.find((f) => f.columns.includes(column.name))
-      items.push({ kind: 'column', key: `${table.name}\u0000c\u0000${column.name}`, level: 2, table, column, fk })
+      items.push({ kind: 'column', key: `${table.name}\u001fc\u001f${column.name}`, level: 2, table, column, fk })
     }
     // Narrowed to matching columns, the table shows just those; indexes and triggers belong to the full view.
     if (columnMatches.length > 0) continue
@@ -50,9 +50,9 @@ export function buildTreeItems(tables: Table[], expanded: Set<string>, filter: s
       items.push({ kind: 'group', key, level: 2, table, group, count, expanded: groupOpen })
       if (!groupOpen) continue
       if (group === 'indexes') {
-        for (const index of table.indexes) items.push({ kind: 'index', key: `${key}\u0000${index.name}`, level: 3, table, index })
+        for (const index of table.indexes) items.push({ kind: 'index', key: `${key}\u001f${index.name}`, level: 3, table, index })
       } else {
-        for (const trigger of table.triggers ?? []) items.push({ kind: 'trigger', key: `${key}\u0000${trigger.name}`, level: 3, table, trigger })
+        for (const trigger of table.triggers ?? []) items.push({ kind: 'trigger', key: `${key}\u001f${trigger.name}`, level: 3, table, trigger })
       }
     }
   }
