@@ -275,11 +275,10 @@ describe.skipIf(!hasChromium)('schema browser and ER diagram in Chromium (browse
     await page.getByTestId('er-center-select').selectOption('part_050')
     await page.getByTestId('er-center-draw').click()
     await page.getByTestId('er-svg').waitFor()
-    const count = await page.getByTestId('er-table').count()
-    expect(count).toBe(80)
-    expect(await page.locator('[data-er-table="part_050"]').count()).toBe(1)
-    // a chain: 80 tables joined by 79 keys
-    expect(await page.getByTestId('er-edge').count()).toBe(79)
+    // a chain: two steps either way, 5 tables joined by 4 keys
+    const drawn = await page.getByTestId('er-table').evaluateAll((els) => els.map((e) => e.getAttribute('data-er-table')))
+    expect(drawn.sort()).toEqual(['part_048', 'part_049', 'part_050', 'part_051', 'part_052'])
+    expect(await page.getByTestId('er-edge').count()).toBe(4)
     await e2e.shot('s07-neighbourhood-dark-1024')
     await page.locator('[data-er-table="part_050"] .er-box__frame').click()
     await page.locator('[data-table="part_050"].tree-row--highlight').waitFor()

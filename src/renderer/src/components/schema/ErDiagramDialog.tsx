@@ -59,7 +59,7 @@ export function ErDiagramDialog({ tables, matching, filtered, focusTable, onSele
         <div className="er-dialog__too-many" data-testid="er-too-many">
           <p>
             {matching.length} tables {filtered ? 'match the filter' : 'in this schema'} — more than {DIAGRAM_TABLE_LIMIT} make an unreadable drawing. Narrow
-            the tree filter, or draw the tables linked to one table by foreign keys:
+            the tree filter, or draw one table with the tables up to two foreign keys away:
           </p>
           <div className="er-dialog__pick">
             <select className="select" value={picked} onChange={(e) => setPicked(e.target.value)} aria-label="Centre table" data-testid="er-center-select">

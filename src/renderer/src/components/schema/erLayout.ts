@@ -163,9 +163,10 @@ export function layoutErDiagram(tables: Table[]): ErLayout {
 
 /**
  * The tables to draw around one table: itself, the tables it references and the tables referencing it, then their
- * neighbours while the total stays within `limit`. The way into a schema too big to draw whole.
+ * neighbours (up to `depth` foreign keys away) while the total stays within `limit`. The way into a schema too big
+ * to draw whole; the depth keeps a long chain of tables from becoming one unreadable strip.
  */
-export function neighbourhood(tables: Table[], center: string, limit: number): Table[] {
+export function neighbourhood(tables: Table[], center: string, limit: number, depth = 2): Table[] {
   const byLower = new Map(tables.map((t) => [t.name.toLowerCase(), t]))
   const links = new Map<string, Set<string>>()
   const link = (a: string, b: string) => {
@@ -184,7 +185,7 @@ export function neighbourhood(tables: Table[], center: string, limit: number): T
   if (!start) return []
   const chosen = new Set([start.name])
   let frontier = [start.name]
-  while (frontier.length > 0 && chosen.size < limit) {
+  for (let step = 0; step < depth && frontier.length > 0 && chosen.size < limit; step++) {
     const next: string[] = []
     for (const name of frontier) {
       for (const other of links.get(name) ?? []) {
