@@ -127,6 +127,10 @@ describe('introspection: DDL, indexes and triggers', () => {
     console.log(`500 tables with 3 indexes and a trigger each: introspection ${best.toFixed(0)} ms`)
     expect(best).toBeLessThan(800)
     expect(schema!.tables).toHaveLength(500)
+    // DDL rides along in the schema (see schema.ts): what that costs the payload the renderer fetches once
+    const bytes = JSON.stringify(schema).length
+    console.log(`500-table schema with DDL: ${(bytes / 1024).toFixed(0)} KB as JSON`)
+    expect(bytes).toBeLessThan(2 * 1024 * 1024)
     const t42 = schema!.tables.find((t) => t.name === 't_42')!
     expect(t42.indexes.map((i) => i.name).sort()).toEqual(['sqlite_autoindex_t_42_1', 't_42_flagged', 't_42_label'])
     expect(t42.indexes.find((i) => i.name === 't_42_flagged')!.where).toBe('flag = 1')

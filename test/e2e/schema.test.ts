@@ -253,6 +253,14 @@ describe.skipIf(!hasChromium)('schema browser and ER diagram in Chromium (browse
     await expect.poll(() => page.getByTestId('ddl-text').textContent()).toBe(`${SHOP_DDL[5]};\n`)
     await page.keyboard.press('Escape')
     await page.getByTestId('ddl-dialog').waitFor({ state: 'detached' })
+    // Alt+Enter shows a table's DDL from the keyboard
+    await trigger.click()
+    await page.keyboard.press('Home')
+    await expect.poll(() => focusedKey(page)).toBe('orders')
+    await page.keyboard.press('Alt+Enter')
+    await expect.poll(() => page.getByTestId('ddl-text').textContent()).toMatch(/^CREATE TABLE orders .*\n\nCREATE INDEX orders_by_customer_status/s)
+    await page.keyboard.press('Escape')
+    await page.getByTestId('ddl-dialog').waitFor({ state: 'detached' })
 
     // Copy DDL: the table, then its indexes and triggers, each a statement.
     await page.locator('[data-table="orders"]').hover()

@@ -8,6 +8,10 @@ const SHORTCUTS: [keys: string[][], what: string][] = [
   [[['Ctrl', 'Space']], 'Suggest tables, columns and keywords in the editor'],
   [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'In the student-vs-teacher diff: compare the edited student SQL again'],
   [[['Ctrl', 'C']], 'Copy the selected cell or rows from the result grid'],
+  [[['↑'], ['↓'], ['Home'], ['End']], 'Schema tree: move between rows'],
+  [[['→'], ['←']], 'Schema tree: open / close a table or group, go to its first row / back to its parent'],
+  [[['Enter']], 'Schema tree: query the table (SELECT * into the editor); on an index or trigger, show its DDL'],
+  [[['Alt', 'Enter']], 'Schema tree: show the DDL of the table, index or trigger'],
   [[['?'], ['F1']], 'Show this help'],
 ]
 
