@@ -35,6 +35,21 @@ export interface Index {
   /** 'c' = CREATE INDEX, 'u' = UNIQUE constraint, 'pk' = primary key. */
   origin: string
   partial: boolean
+  /** A partial index's condition: the text after its top-level WHERE, as written. */
+  where?: string
+  /** The CREATE INDEX statement; absent for the automatic indexes behind PRIMARY KEY / UNIQUE constraints. */
+  sql?: string
+}
+
+export type TriggerTiming = 'BEFORE' | 'AFTER' | 'INSTEAD OF'
+
+export interface Trigger {
+  name: string
+  timing: TriggerTiming
+  /** 'INSERT', 'DELETE', 'UPDATE' or 'UPDATE OF a, b'. */
+  event: string
+  /** The CREATE TRIGGER statement. */
+  sql: string
 }
 
 export type TableKind = 'table' | 'view' | 'virtual'
@@ -45,10 +60,17 @@ export interface Table {
   columns: Column[]
   foreignKeys: ForeignKey[]
   indexes: Index[]
+  /** Triggers on this table or view, in creation order. Optional: schemas built by hand (tests, fixtures) may leave it out. */
+  triggers?: Trigger[]
   /** Exact row count, or an estimate when counting would be too slow (see rowCountExact). Null for views we did not count. */
   rowCount: number | null
   rowCountExact: boolean
-  /** The CREATE statement from sqlite_schema. */
+  /**
+   * The CREATE statement from sqlite_schema. DDL (this, Index.sql, Trigger.sql) travels with the schema rather than
+   * through an on-demand API call: it is the text sqlite_schema already holds, read in the same pass, and even 500
+   * tables add only a few hundred KB to a payload the renderer fetches once per database, while an extra round trip
+   * per "Show DDL" would make every DDL view wait on the database host.
+   */
   sql: string | null
   withoutRowid?: boolean
 }

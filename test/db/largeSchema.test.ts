@@ -96,7 +96,9 @@ describe('large schemas', () => {
       expect(t7.columns.find((c) => c.name === 'created')!.defaultValue).toBe('CURRENT_TIMESTAMP')
       expect(t7.columns.find((c) => c.name === 'name')!.notNull).toBe(true)
       const t10 = schema.tables.find((t) => t.name === 'table 10')!
-      expect(t10.indexes).toEqual([{ name: 'ix 10', unique: false, columns: ['code', 'flag'], origin: 'c', partial: false }])
+      expect(t10.indexes).toEqual([
+        { name: 'ix 10', unique: false, columns: ['code', 'flag'], origin: 'c', partial: false, sql: 'CREATE INDEX "ix 10" ON "table 10" (code, flag)' },
+      ])
     } finally {
       await db.close()
     }

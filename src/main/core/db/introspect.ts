@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import type Database from 'better-sqlite3'
-import type { Column, ForeignKey, Index, Schema, SqlValue, Table, TableKind } from '../../../shared/schema'
+import type { Column, ForeignKey, Index, Schema, SqlValue, Table, TableKind, Trigger } from '../../../shared/schema'
+import { partialIndexWhere, triggerTimingAndEvent } from './ddl'
 import { encodeValue, truncateSample } from './values'
 
 export interface IntrospectOptions {
@@ -77,8 +78,20 @@ export function introspectSchema(db: Database.Database, opts: IntrospectOptions 
   const q = prepareAll(db)
 
   const objects = q.schemaObjects.all() as { type: string; name: string; tbl_name: string; sql: string | null }[]
+  // One pass over sqlite_schema gives every CREATE statement: tables' and views' DDL, index text (for a partial
+  // index's WHERE, which no pragma reports) and the triggers grouped by the table they are on.
   const createSql = new Map<string, string | null>()
-  for (const o of objects) if (o.type === 'table' || o.type === 'view') createSql.set(o.name, o.sql)
+  const indexSql = new Map<string, string>()
+  const triggersByTable = new Map<string, Trigger[]>()
+  for (const o of objects) {
+    if (o.type === 'table' || o.type === 'view') createSql.set(o.name, o.sql)
+    else if (o.type === 'index' && o.sql) indexSql.set(o.name, o.sql)
+    else if (o.type === 'trigger' && o.sql) {
+      const list = triggersByTable.get(o.tbl_name.toLowerCase()) ?? []
+      list.push({ name: o.name, ...triggerTimingAndEvent(o.sql), sql: o.sql })
+      triggersByTable.set(o.tbl_name.toLowerCase(), list)
+    }
+  }
   const stat1 = readStat1(db)
   const pageSize = Number(db.pragma('page_size', { simple: true }))
   const pageCount = Number(db.pragma('page_count', { simple: true }))
@@ -98,7 +111,8 @@ export function introspectSchema(db: Database.Database, opts: IntrospectOptions 
       kind,
       columns: readColumns(q, t.name),
       foreignKeys: kind === 'table' ? readForeignKeys(q, t.name) : [],
-      indexes: kind === 'table' ? readIndexes(q, t.name) : [],
+      indexes: kind === 'table' ? readIndexes(q, t.name, indexSql, order) : [],
+      triggers: triggersByTable.get(t.name.toLowerCase()) ?? [],
       rowCount: null,
       rowCountExact: false,
       sql: createSql.get(t.name) ?? null,
@@ -188,7 +202,7 @@ function readForeignKeys(q: Queries, table: string): ForeignKey[] {
   return [...byId.entries()].sort((a, b) => b[0] - a[0]).map(([, fk]) => fk)
 }
 
-function readIndexes(q: Queries, table: string): Index[] {
+function readIndexes(q: Queries, table: string, indexSql: Map<string, string>, order: Map<string, number>): Index[] {
   let list: IndexListRow[]
   try {
     list = q.indexList.all(table) as IndexListRow[]
@@ -205,8 +219,16 @@ function readIndexes(q: Queries, table: string): Index[] {
       } catch {
         // An index we cannot describe is still worth listing by name.
       }
-      return { name: ix.name, unique: ix.unique === 1, columns, origin: ix.origin, partial: ix.partial === 1 }
+      const index: Index = { name: ix.name, unique: ix.unique === 1, columns, origin: ix.origin, partial: ix.partial === 1 }
+      const sql = indexSql.get(ix.name)
+      if (sql) index.sql = sql
+      const where = index.partial ? partialIndexWhere(sql) : undefined
+      if (where) index.where = where
+      return index
     })
+    // pragma_index_list lists newest first; show them as created (constraint indexes, which are not in the
+    // query's part of sqlite_schema, first), so a table's DDL replays in its original order.
+    .sort((a, b) => (order.get(a.name) ?? -1) - (order.get(b.name) ?? -1))
 }
 
 /** sqlite_stat1 (written by ANALYZE) holds a row count per table as the first number of each `stat`. */

@@ -4,7 +4,8 @@ const SHORTCUTS: [keys: string[][], what: string][] = [
   [[['Enter']], 'Ask the question (in the question box)'],
   [[['Shift', 'Enter']], 'New line in the question box'],
   [[['Esc']], 'Stop a running question; close a dialog'],
-  [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'Run the SQL — the selection if there is one, else the whole editor'],
+  [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'Run the SQL — the selection if there is one, else the statement under the cursor'],
+  [[['Ctrl', 'Shift', 'Enter'], ['⌘', 'Shift', 'Enter']], 'Run every statement in the tab (or the selection) as a script, one result each'],
   [[['Ctrl', 'Space']], 'Suggest tables, columns and keywords in the editor'],
   [[['Ctrl', 'Enter'], ['⌘', 'Enter']], 'In the student-vs-teacher diff: compare the edited student SQL again'],
   [[['Ctrl', 'C']], 'Copy the selected cells (with a header row) or rows from the result grid'],
@@ -12,6 +13,10 @@ const SHORTCUTS: [keys: string[][], what: string][] = [
   [[['Shift', '↑↓←→'], ['Shift', 'click']], 'Extend the cell selection in the result grid'],
   [[['Ctrl', 'A']], 'Select every cell of the result grid'],
   [[['Enter']], 'Show the whole value of the focused cell (long text, JSON, BLOBs)'],
+  [[['↑'], ['↓'], ['Home'], ['End']], 'Schema tree: move between rows'],
+  [[['→'], ['←']], 'Schema tree: open / close a table or group, go to its first row / back to its parent'],
+  [[['Enter']], 'Schema tree: query the table (SELECT * into the editor); on an index or trigger, show its DDL'],
+  [[['Alt', 'Enter']], 'Schema tree: show the DDL of the table, index or trigger'],
   [[['?'], ['F1']], 'Show this help'],
 ]
 

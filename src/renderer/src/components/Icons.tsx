@@ -66,3 +66,23 @@ export const PinIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M6 1.5h4l-.6 4.2L12 8.5H4l2.6-2.8zM8 8.5V15" />
   </svg>
 )
+/** An index: a sorted list. */
+export const IndexIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <path d="M2 4h7M2 8h5M2 12h3M12 3v10M9.5 10.5 12 13l2.5-2.5" />
+  </svg>
+)
+/** A trigger: a lightning bolt. */
+export const TriggerIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <path d="M9 1.5 3.5 9H8l-1 5.5L12.5 7H8z" />
+  </svg>
+)
+/** The ER diagram: two boxes and a link. */
+export const DiagramIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <rect x="1.5" y="2" width="5.5" height="5" rx="1" />
+    <rect x="9" y="9" width="5.5" height="5" rx="1" />
+    <path d="M7 4.5h2.5a1.5 1.5 0 0 1 1.5 1.5v3" />
+  </svg>
+)
