@@ -1,17 +1,19 @@
 import { useState } from 'react'
-import { toErrorShape, type ApiErrorShape } from '../../../shared/errors'
 import type { LoadedModelInfo, PeftImportResult } from '../../../shared/models'
 import { getApi } from '../api'
+import { useApiCall } from '../hooks/useApiCall'
 import { ErrorPanel } from './ErrorPanel'
 import { Modal } from './Modal'
 
 /** A LoRA trained elsewhere (a PEFT folder) converted for the loaded student, then switched on if the user wants. */
 export function ImportAdapterDialog({ current, onClose }: { current: LoadedModelInfo | null | undefined; onClose(): void }) {
   const [folder, setFolder] = useState('')
-  const [busy, setBusy] = useState<'import' | 'activate' | null>(null)
-  const [error, setError] = useState<ApiErrorShape | null>(null)
-  const [result, setResult] = useState<PeftImportResult | null>(null)
-  const [active, setActive] = useState(false)
+  const conversion = useApiCall<PeftImportResult>()
+  const activation = useApiCall<LoadedModelInfo>()
+  const result = conversion.result
+  const busy = conversion.busy || activation.busy
+  const error = conversion.error ?? activation.error
+  const active = activation.result !== null
 
   return (
     <Modal
@@ -20,18 +22,9 @@ export function ImportAdapterDialog({ current, onClose }: { current: LoadedModel
       testId="import-adapter-dialog"
       onClose={onClose}
       closeButton
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault()
-        setBusy('import')
-        setError(null)
-        setResult(null)
-        try {
-          setResult(await getApi().model.importAdapter({ peftDir: folder.trim() }))
-        } catch (err) {
-          setError(toErrorShape(err))
-        } finally {
-          setBusy(null)
-        }
+        void conversion.run(() => getApi().model.importAdapter({ peftDir: folder.trim() }))
       }}
     >
       <p className="muted small">
@@ -53,19 +46,9 @@ export function ImportAdapterDialog({ current, onClose }: { current: LoadedModel
             <button
               type="button"
               className="btn btn--primary"
-              disabled={busy !== null || active}
+              disabled={busy || active}
               data-testid="import-adapter-activate"
-              onClick={async () => {
-                setBusy('activate')
-                try {
-                  await getApi().model.setAdapter({ path: result.out })
-                  setActive(true)
-                } catch (err) {
-                  setError(toErrorShape(err))
-                } finally {
-                  setBusy(null)
-                }
-              }}
+              onClick={() => void activation.run(() => getApi().model.setAdapter({ path: result.out }))}
             >
               {active ? 'Active' : 'Use it now'}
             </button>
@@ -73,8 +56,8 @@ export function ImportAdapterDialog({ current, onClose }: { current: LoadedModel
         </div>
       )}
       <div className="dialog__actions">
-        <button type="submit" className="btn btn--primary" disabled={busy !== null || !folder.trim() || !current} data-testid="import-adapter-submit">
-          {busy === 'import' ? 'Converting…' : 'Convert'}
+        <button type="submit" className="btn btn--primary" disabled={busy || !folder.trim() || !current} data-testid="import-adapter-submit">
+          {conversion.busy ? 'Converting…' : 'Convert'}
         </button>
         <button type="button" className="btn" onClick={onClose}>
           Close

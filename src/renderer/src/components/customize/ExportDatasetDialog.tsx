@@ -1,7 +1,7 @@
 import { useState } from 'react'
 import type { DatasetExportResult } from '../../../../shared/customize'
-import { toErrorShape, type ApiErrorShape } from '../../../../shared/errors'
 import { getApi } from '../../api'
+import { useApiCall } from '../../hooks/useApiCall'
 import { ErrorPanel } from '../ErrorPanel'
 import { Modal } from '../Modal'
 
@@ -24,9 +24,8 @@ export function ExportDatasetDialog({ runDir, onClose }: { runDir: string; onClo
   const [split, setSplit] = useState<Split>('train')
   const [out, setOut] = useState<string | null>(null)
   const [recipe, setRecipe] = useState(true)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<ApiErrorShape | null>(null)
-  const [result, setResult] = useState<DatasetExportResult | null>(null)
+  const exporting = useApiCall<DatasetExportResult>()
+  const { busy, error, result } = exporting
   const outPath = out ?? join(join(runDir, 'export'), `${split}.${format}.jsonl`)
   const withRecipe = recipe && format === 'messages'
 
@@ -37,18 +36,11 @@ export function ExportDatasetDialog({ runDir, onClose }: { runDir: string; onClo
       testId="export-dataset-dialog"
       onClose={onClose}
       closeButton
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault()
-        setBusy(true)
-        setError(null)
-        setResult(null)
-        try {
-          setResult(await getApi().dataset.export({ outDir: runDir, format, split, out: outPath, ...(withRecipe ? { recipe: join(join(runDir, 'export'), 'axolotl.yml') } : {}) }))
-        } catch (err) {
-          setError(toErrorShape(err))
-        } finally {
-          setBusy(false)
-        }
+        void exporting.run(() =>
+          getApi().dataset.export({ outDir: runDir, format, split, out: outPath, ...(withRecipe ? { recipe: join(join(runDir, 'export'), 'axolotl.yml') } : {}) }),
+        )
       }}
     >
       <p className="muted small">For training a bigger student (or many more pairs) on a rented GPU with a trainer you trust; the adapter comes back with “Import adapter…” in the Models panel.</p>
