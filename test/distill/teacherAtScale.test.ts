@@ -9,7 +9,10 @@ import type { CustomizeSettings, QuestionItem } from '../../src/main/core/distil
 import { OpenAiTeacher } from '../../src/main/core/teacher'
 import type { Schema } from '../../src/shared/schema'
 import { spiderDb, tempDir } from '../helpers/paths'
-import { fakeServer, json, type FakeServer } from '../teacher/fixtures'
+import { startWebHost } from '../helpers/webHost'
+import { modelsDir } from '../helpers/paths'
+import { join } from 'node:path'
+import { fakeServer, json, schema as tinySchema, type FakeServer } from '../teacher/fixtures'
 
 const SLOTS = 4
 const QUESTIONS = 24
@@ -99,4 +102,24 @@ describe('the teacher at scale', () => {
       await silent.close()
     }
   })
+
+  it('against `sqlstill serve --parallel 3`: the teacher finds its 3 slots and every question is answered through them', async () => {
+    const host = await startWebHost({ args: ['--no-demo', '--model', join(modelsDir, 'stories260K-f32.gguf'), '--parallel', '3'] })
+    try {
+      expect(host.output()).toMatch(/3 slots/)
+      const teacher = new OpenAiTeacher({ baseUrl: `${host.origin}/v1`, model: 'student', apiKey: host.apiKey, retries: 0 })
+      expect(await teacher.concurrency()).toBe(3)
+      // the tiny model writes no SQL: every question ends as a counted drop, but each went through the server
+      // (a two-table schema: the tiny student's context is 512 tokens)
+      const few = questions.slice(0, 6)
+      const out = await buildSql({ settings: { ...settings, k: 1 }, schema: tinySchema, db, teacher, questions: few, examples: [], checkpointFile: `${tempDir('sqlstill-serve-')}/sql.jsonl` })
+      expect(out.items.length + Object.values(out.dropped).reduce((a, b) => a + b, 0)).toBe(few.length)
+      expect(out.throughput).toMatchObject({ concurrency: 3, asked: few.length })
+      expect(out.throughput.usage!.requests).toBe(few.length)
+      expect(out.dropped, JSON.stringify(out.dropped)).not.toHaveProperty("teacher_error")
+      expect(out.throughput.usage!.completionTokens).toBeGreaterThan(0)
+    } finally {
+      await host.stop()
+    }
+  }, 120_000)
 })

@@ -9,7 +9,7 @@ export function appVersion(): string {
   return (JSON.parse(readFileSync(join(appRoot(), 'package.json'), 'utf8')) as { version: string }).version
 }
 
-export function createCliService(shell: 'web' | 'electron' = 'web'): CoreService {
+export function createCliService(shell: 'web' | 'electron' = 'web', options: { studentSlots?: number } = {}): CoreService {
   const dataDir = defaultDataDir()
-  return new CoreService({ shell, version: appVersion(), dataDir, store: new JsonFileStore(dataDir) })
+  return new CoreService({ shell, version: appVersion(), dataDir, store: new JsonFileStore(dataDir), ...options })
 }

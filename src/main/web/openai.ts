@@ -16,7 +16,7 @@ import type { RouteHandler } from './webHost'
 export interface StudentSource {
   loadedEngine(): Promise<StudentEngine | null>
 }
-export type StudentEngine = Pick<ModelEngine, 'generate' | 'promptForm' | 'modelId' | 'adapterId' | 'contextSize'>
+export type StudentEngine = Pick<ModelEngine, 'generate' | 'promptForm' | 'modelId' | 'adapterId' | 'contextSize' | 'slots'>
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 const DEFAULT_MAX_TOKENS = 512
@@ -56,6 +56,17 @@ class OpenAiHttpError extends Error {
 export function openAiRoute(student: StudentSource): RouteHandler {
   const created = Math.floor(Date.now() / 1000)
   return async (req, res, url) => {
+    // llama-server's /props: how many requests run at once, which clients (our own teacher among them) size their
+    // concurrency from
+    if (url.pathname === '/props') {
+      if (req.method !== 'GET') {
+        sendError(res, methodNotAllowed('GET'))
+        return true
+      }
+      const engine = await student.loadedEngine().catch(() => null)
+      sendJson(res, 200, { total_slots: engine?.slots ?? 1, model_path: engine?.modelId ?? null, n_ctx: engine?.contextSize ?? null })
+      return true
+    }
     if (url.pathname !== '/v1' && !url.pathname.startsWith('/v1/')) return false
     try {
       await route(student, created, req, res, url.pathname)

@@ -5,7 +5,7 @@ import { openAiRoute } from '../../web/openai'
 import { startWebHost } from '../../web/webHost'
 import { createCliService } from '../context'
 import { openInBrowser } from '../openBrowser'
-import { parseAdapterScale, parsePort } from '../parse'
+import { parseAdapterScale, parsePort, parsePositiveInt } from '../parse'
 
 export interface ServeOptions {
   port: number
@@ -15,6 +15,7 @@ export interface ServeOptions {
   model?: string
   adapter?: string
   adapterScale?: number
+  parallel: number
 }
 
 export function register(program: Command): void {
@@ -28,13 +29,14 @@ export function register(program: Command): void {
     .option('--model <ref>', 'student model to load at start (path, model id or hf:/https: URI); also served at /v1')
     .option('--adapter <path>', 'LoRA adapter (GGUF) to apply to the --model at start')
     .option('--adapter-scale <scale>', 'strength of the --adapter (default 1)', parseAdapterScale)
+    .option('--parallel <n>', 'requests the student answers at once at /v1 (slots, as llama-server --parallel; each holds a context of KV cache)', parsePositiveInt, 1)
     .action(async (opts: ServeOptions) => {
       await serve(opts)
     })
 }
 
 export async function serve(opts: ServeOptions): Promise<void> {
-  const service = createCliService('web')
+  const service = createCliService('web', { studentSlots: opts.parallel })
   for (const path of opts.db ?? []) await service.openDatabase(path)
   if (!opts.db?.length && opts.demo) await service.handlers['db.openDemo']().catch(() => undefined)
   if (opts.adapter && !opts.model) throw new InvalidArgumentError('--adapter needs --model')
@@ -42,7 +44,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     // Through the API handlers, so the UI hears 'model.changed' like after a load from the UI.
     const loaded = await service.handlers['model.load']({ ref: opts.model })
     if (opts.adapter) await service.handlers['model.setAdapter']({ path: opts.adapter, scale: opts.adapterScale ?? 1 })
-    process.stdout.write(`sqlstill: student ${loaded.modelId}${opts.adapter ? ` + ${opts.adapter}` : ''} loaded\n`)
+    process.stdout.write(`sqlstill: student ${loaded.modelId}${opts.adapter ? ` + ${opts.adapter}` : ''} loaded${opts.parallel > 1 ? `, ${opts.parallel} slots` : ''}\n`)
   }
   const host = await startWebHost({
     handlers: service.handlers,

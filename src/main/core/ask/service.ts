@@ -23,6 +23,8 @@ export interface AskServiceOptions {
   dataDir: string
   /** Current settings (read at each call, so changes apply without re-creating the service). */
   settings?: () => Settings
+  /** Generations the student runs at once (`serve --parallel`: llama-server's slots). Default 1. */
+  slots?: number
 }
 
 export interface AskRequest {
@@ -206,6 +208,7 @@ export class AskService {
       threads: s.threads || undefined,
       contextSize: s.contextSize,
       adapter: this.adapter,
+      slots: this.options.slots,
     })
     try {
       this.engine = await this.loading

@@ -29,7 +29,15 @@ export interface EngineOptions {
    */
   threads?: number
   adapter?: AdapterSpec | null
+  /**
+   * Generations that run at once, each on a sequence of its own (llama-server's slots), batched together by llama.cpp.
+   * Each slot holds a full context of KV cache. Default 1: one generation at a time.
+   */
+  slots?: number
 }
+
+/** Most slots one engine opens (each costs a context of KV cache). */
+export const MAX_ENGINE_SLOTS = 16
 
 export interface GenerateOptions {
   /** Default 256; always limited to what is left of the context. */
@@ -80,8 +88,12 @@ export class ModelEngine {
   /** Counts tokens with this model's tokenizer (stable identity: the schema linker caches per counter). */
   readonly tokenCounter = (text: string): number => this.countTokens(text)
   private context: LlamaContext | null = null
-  private sequence: LlamaContextSequence | null = null
-  private queue: Promise<unknown> = Promise.resolve()
+  /** One sequence per slot; `idle` are the free ones, `waiting` the generations queued for one. */
+  private sequences: LlamaContextSequence[] = []
+  private idle: LlamaContextSequence[] = []
+  private waiting: ((sequence: LlamaContextSequence) => void)[] = []
+  /** Generations share the context (readers); a new adapter or dispose replaces it (a writer, after they finish). */
+  private readonly gate = new ReadWriteGate()
   private currentAdapter: AdapterSpec | null = null
   private adapterPromptForm: PromptForm | null = null
   private adapterRules: string | null = null
@@ -168,9 +180,14 @@ export class ModelEngine {
     return this.currentAdapter ? this.adapterRules : this.info.trainedRules
   }
 
-  /** Tokens currently held in the sequence (what the next prompt can reuse). */
+  /** Tokens currently held in the (first) sequence (what the next prompt can reuse). */
   get cachedTokens(): number {
-    return this.sequence?.nextTokenIndex ?? 0
+    return this.sequences[0]?.nextTokenIndex ?? 0
+  }
+
+  /** How many generations run at once. */
+  get slots(): number {
+    return this.sequences.length
   }
 
   tokenize(text: string): Token[] {
@@ -188,7 +205,8 @@ export class ModelEngine {
 
   /** Replaces the adapter (or removes it with null): a new context on the same loaded weights. */
   async setAdapter(adapter: AdapterSpec | null): Promise<void> {
-    await this.exclusive(async () => {
+    await this.gate.write(async () => {
+      if (this.disposed) throw new SqlstillError('NOT_FOUND', 'The model engine has been closed')
       const previous = this.currentAdapter
       try {
         await this.openContext(adapter)
@@ -200,26 +218,52 @@ export class ModelEngine {
   }
 
   async generate(prompt: PromptInput, options: GenerateOptions = {}): Promise<GenerateResult> {
-    return this.exclusive(() => this.generateNow(prompt, options))
+    return this.gate.read(async () => {
+      if (this.disposed) throw new SqlstillError('NOT_FOUND', 'The model engine has been closed')
+      const { tokens, stops } = this.promptTokens(prompt)
+      const sequence = await this.acquire(tokens)
+      try {
+        return await this.generateNow(tokens, stops, options, sequence)
+      } finally {
+        this.release(sequence)
+      }
+    })
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return
     this.disposed = true
-    await this.queue.catch(() => undefined)
-    await this.context?.dispose()
-    this.context = null
-    this.sequence = null
+    await this.gate.write(async () => {
+      await this.context?.dispose()
+      this.context = null
+      this.setSequences([])
+    })
     await this.lease.release()
   }
 
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
-      if (this.disposed) throw new SqlstillError('NOT_FOUND', 'The model engine has been closed')
-      return task()
-    })
-    this.queue = run.catch(() => undefined)
-    return run
+  /**
+   * A free sequence for this prompt: the one already holding the longest part of it (its prefix cache), else any;
+   * when all are busy, the first to come free (in arrival order).
+   */
+  private acquire(tokens: Token[]): Promise<LlamaContextSequence> {
+    if (this.idle.length === 0) return new Promise((resolve) => this.waiting.push(resolve))
+    let best = 0
+    for (let i = 1; i < this.idle.length; i++) {
+      if (this.idle[i]!.compareContextTokens(tokens).firstDifferentIndex > this.idle[best]!.compareContextTokens(tokens).firstDifferentIndex) best = i
+    }
+    return Promise.resolve(this.idle.splice(best, 1)[0]!)
+  }
+
+  private release(sequence: LlamaContextSequence): void {
+    if (!this.sequences.includes(sequence)) return // the context was replaced meanwhile
+    const next = this.waiting.shift()
+    if (next) next(sequence)
+    else this.idle.push(sequence)
+  }
+
+  private setSequences(sequences: LlamaContextSequence[]): void {
+    this.sequences = sequences
+    this.idle = [...sequences]
   }
 
   private async openContext(adapter: AdapterSpec | null): Promise<void> {
@@ -241,11 +285,12 @@ export class ModelEngine {
     }
     await this.context?.dispose()
     this.context = null
-    this.sequence = null
+    this.setSequences([])
+    const slots = Math.max(1, Math.min(MAX_ENGINE_SLOTS, Math.floor(this.options.slots ?? 1)))
     try {
       this.context = await this.model.createContext({
         contextSize: this.contextSize,
-        sequences: 1,
+        sequences: slots,
         threads: this.options.threads || defaultThreads(),
         ...(adapter ? { lora: { adapters: [{ filePath: adapter.path, scale: adapter.scale ?? 1 }] } } : {}),
       })
@@ -257,7 +302,7 @@ export class ModelEngine {
       }
       throw new SqlstillError('INTERNAL', `Could not create a model context: ${(err as Error).message}`)
     }
-    this.sequence = this.context.getSequence()
+    this.setSequences(Array.from({ length: slots }, () => this.context!.getSequence()))
     this.currentAdapter = adapter ? { path: adapter.path, scale: adapter.scale ?? 1 } : null
     this.adapterPromptForm = adapterForm
     this.adapterRules = adapterRules
@@ -269,13 +314,10 @@ export class ModelEngine {
     return this.formatChat(prompt.messages)
   }
 
-  private async generateNow(prompt: PromptInput, options: GenerateOptions): Promise<GenerateResult> {
+  private async generateNow(tokens: Token[], templateStops: string[], options: GenerateOptions, sequence: LlamaContextSequence): Promise<GenerateResult> {
     const started = performance.now()
     const { signal } = options
     if (signal?.aborted) throw cancelled()
-    const sequence = this.sequence
-    if (!sequence) throw new SqlstillError('INTERNAL', 'The model has no context')
-    const { tokens, stops: templateStops } = this.promptTokens(prompt)
     if (tokens.length === 0) throw new SqlstillError('BAD_REQUEST', 'The prompt is empty')
     if (tokens.length >= this.contextSize) {
       throw new SqlstillError(
@@ -402,4 +444,38 @@ function partialStopLength(text: string, stops: string[]): number {
     }
   }
   return longest
+}
+
+/**
+ * Many readers (generations on their own sequences) or one writer (a new context), writers first: a writer waits
+ * for the readers already in, and readers arriving after it wait for it.
+ */
+class ReadWriteGate {
+  private readers = 0
+  private writer: Promise<void> | null = null
+  private drained: (() => void) | null = null
+
+  async read<T>(task: () => Promise<T>): Promise<T> {
+    while (this.writer) await this.writer
+    this.readers++
+    try {
+      return await task()
+    } finally {
+      if (--this.readers === 0) this.drained?.()
+    }
+  }
+
+  async write<T>(task: () => Promise<T>): Promise<T> {
+    while (this.writer) await this.writer.catch(() => undefined)
+    let done!: () => void
+    this.writer = new Promise<void>((resolve) => (done = resolve))
+    try {
+      if (this.readers > 0) await new Promise<void>((resolve) => (this.drained = resolve))
+      this.drained = null
+      return await task()
+    } finally {
+      this.writer = null
+      done()
+    }
+  }
 }

@@ -34,6 +34,8 @@ export interface CoreServiceOptions {
   demoDatabase?: string
   /** Where the teacher's API key is kept (Electron: safeStorage); absent in browser mode and the CLI. */
   secretStore?: SecretStore
+  /** Generations the student runs at once (`serve --parallel`). Default 1. */
+  studentSlots?: number
 }
 
 interface OpenEntry {
@@ -70,7 +72,7 @@ export class CoreService {
   private readonly workspace: WorkspaceHandlers
 
   constructor(private readonly options: CoreServiceOptions) {
-    this.student = new AskService({ dataDir: options.dataDir, settings: () => this.settings })
+    this.student = new AskService({ dataDir: options.dataDir, settings: () => this.settings, slots: options.studentSlots })
     const service = this
     const context: ServiceContext = {
       dataDir: options.dataDir,
