@@ -22,7 +22,6 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
     () => Object.fromEntries(NUMBER_FIELDS.map((f) => [f.key, String(settings[f.key])])) as Record<NumberKey, string>,
   )
   const [backend, setBackend] = useState(settings.backend)
-  const [theme, setTheme] = useState(settings.theme)
   const [repair, setRepair] = useState(settings.repairOnFailure)
   const [error, setError] = useState<ApiErrorShape | null>(null)
   const [saving, setSaving] = useState(false)
@@ -37,7 +36,8 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
   const save = async (event: FormEvent) => {
     event.preventDefault()
     if (invalid) return
-    const patch: SettingsPatch = { backend, theme, repairOnFailure: repair }
+    // the theme is chosen in the top bar only (one place, applied at once)
+    const patch: SettingsPatch = { backend, repairOnFailure: repair }
     for (const f of NUMBER_FIELDS) patch[f.key] = Number(draft[f.key])
     setSaving(true)
     try {
@@ -61,14 +61,6 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
               <option value="metal">Metal</option>
               <option value="cuda">CUDA</option>
               <option value="vulkan">Vulkan</option>
-            </select>
-          </label>
-          <label className="field">
-            <span className="field__label">Theme</span>
-            <select className="select" value={theme} onChange={(e) => setTheme(e.target.value as Settings['theme'])} data-testid="setting-theme">
-              <option value="system">System</option>
-              <option value="light">Light</option>
-              <option value="dark">Dark</option>
             </select>
           </label>
           {NUMBER_FIELDS.map((f) => {
