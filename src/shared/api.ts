@@ -80,6 +80,7 @@ const teacherConfigSchema = z.discriminatedUnion('kind', [
     concurrency: z.number().int().min(1).max(64).optional(),
     temperature: z.number().min(0).max(2).optional(),
     seed: z.number().int().optional(),
+    pricing: z.strictObject({ inputPerMillion: z.number().min(0).max(10_000), outputPerMillion: z.number().min(0).max(10_000) }).optional(),
   }),
 ])
 const userPairSchema = z.object({ question: z.string().min(1).max(4000), sql: z.string().min(1).max(100_000) })

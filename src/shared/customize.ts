@@ -133,7 +133,7 @@ export interface StageExtras {
       asked: number
       seconds: number
       questionsPerSecond: number | null
-      usage?: { requests: number; cacheHits: number; retries: number; promptTokens: number; completionTokens: number }
+      usage?: { requests: number; cacheHits: number; retries: number; promptTokens: number; completionTokens: number; costUsd?: number }
     }
   }
   filters: { train: number; eval: number }

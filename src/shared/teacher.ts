@@ -12,10 +12,18 @@ export type TeacherConfig =
       model: string
       timeoutMs?: number
       retries?: number
+      /** Requests in flight at once; absent: what the server says it runs (llama-server / SGLang), else 2. */
       concurrency?: number
       temperature?: number
       seed?: number
+      /** What the server charges (USD per million tokens), so a run can show its cost. */
+      pricing?: TeacherPricing
     }
+
+export interface TeacherPricing {
+  inputPerMillion: number
+  outputPerMillion: number
+}
 
 export const TEACHER_API_KEY_ENV = 'SQLSTILL_TEACHER_API_KEY'
 

@@ -75,7 +75,7 @@ describe('the teacher at scale', () => {
       readFileSync(checkpointFile, 'utf8').trim().split('\n').map((l) => Number((JSON.parse(l) as { key: string }).key.slice(1))),
     )
     expect(checkpointed.size).toBeGreaterThanOrEqual(10)
-    const resumed = new OpenAiTeacher({ baseUrl: server.baseUrl, model: 'big', retries: 0 })
+    const resumed = new OpenAiTeacher({ baseUrl: server.baseUrl, model: 'big', retries: 0, pricing: { inputPerMillion: 2, outputPerMillion: 8 } })
     const progress: string[] = []
     const out = await buildSql({ settings, schema, db, teacher: resumed, questions, examples: [], checkpointFile, onProgress: (p) => p.message && progress.push(p.message) })
     const askedAgain = asked.slice(askedFirst)
@@ -89,7 +89,15 @@ describe('the teacher at scale', () => {
     expect(maxInFlight).toBe(SLOTS)
     expect(out.throughput).toMatchObject({ concurrency: SLOTS, asked: askedAgain.length })
     expect(out.throughput.questionsPerSecond).toBeGreaterThan(0)
-    expect(out.throughput.usage).toEqual({ requests: askedAgain.length, cacheHits: 0, retries: 0, promptTokens: 300 * askedAgain.length, completionTokens: 25 * askedAgain.length })
+    expect(out.throughput.usage).toEqual({
+      requests: askedAgain.length,
+      cacheHits: 0,
+      retries: 0,
+      promptTokens: 300 * askedAgain.length,
+      completionTokens: 25 * askedAgain.length,
+      // $2 per million prompt tokens, $8 per million completion tokens
+      costUsd: expect.closeTo(askedAgain.length * (300 * 2 + 25 * 8) / 1e6, 12),
+    })
     expect(progress.at(-1)).toMatch(/^[\d.]+ questions\/s · 4 at once$/)
   }, 60_000)
 

@@ -177,6 +177,20 @@ describe('the teacher form', () => {
     expect(http).toEqual({ config: { kind: 'openai', baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2.5-coder:7b' } })
   })
 
+  it('takes the requests at once and the prices of an HTTP teacher, empty meaning "ask the server" and "not priced"', () => {
+    const form = { ...EMPTY_TEACHER_FORM, kind: 'openai' as const, baseUrl: 'https://api.example.com/v1', model: 'big' }
+    expect(buildTeacherConfig({ ...form, concurrency: '8', priceIn: '0.5', priceOut: '1.5' }, null)).toEqual({
+      config: { kind: 'openai', baseUrl: 'https://api.example.com/v1', model: 'big', concurrency: 8, pricing: { inputPerMillion: 0.5, outputPerMillion: 1.5 } },
+    })
+    // emptied: the previous values go (auto, unpriced), other kept settings stay
+    const previous = { kind: 'openai' as const, baseUrl: 'x', model: 'y', concurrency: 4, pricing: { inputPerMillion: 1, outputPerMillion: 2 }, timeoutMs: 5000 }
+    expect(buildTeacherConfig(form, previous)).toEqual({ config: { kind: 'openai', baseUrl: 'https://api.example.com/v1', model: 'big', timeoutMs: 5000 } })
+    expect(formFromConfig(previous)).toMatchObject({ concurrency: '4', priceIn: '1', priceOut: '2' })
+    expect(buildTeacherConfig({ ...form, concurrency: '0' }, null)).toEqual({ errors: { concurrency: expect.stringMatching(/1 to 64/) } })
+    expect(buildTeacherConfig({ ...form, priceIn: '2' }, null)).toEqual({ errors: { priceOut: 'Give both prices, or neither.' } })
+    expect(buildTeacherConfig({ ...form, priceIn: 'x', priceOut: '1' }, null)).toEqual({ errors: { priceIn: expect.stringMatching(/USD per million/) } })
+  })
+
   it('names the fields that are wrong', () => {
     expect(buildTeacherConfig({ ...EMPTY_TEACHER_FORM, modelPath: '  ' }, null)).toEqual({ errors: { modelPath: 'Give the path of a GGUF model file.' } })
     const bad = buildTeacherConfig({ ...EMPTY_TEACHER_FORM, kind: 'openai', baseUrl: 'ftp://x', model: '' }, null)

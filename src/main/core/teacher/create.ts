@@ -33,6 +33,7 @@ export async function createTeacher(config: TeacherConfig, runtime: TeacherRunti
     timeoutMs: config.timeoutMs,
     retries: config.retries,
     concurrency: config.concurrency,
+    pricing: config.pricing,
     temperature: config.temperature,
     seed: config.seed,
     cacheDir: runtime.cacheDir,

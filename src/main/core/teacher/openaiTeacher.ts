@@ -8,6 +8,7 @@
 // environment variable (browser mode and the CLI). Local servers usually need none. Cache files hold the request
 // and the answer, never the key.
 import { SqlstillError } from '../../../shared/errors'
+import type { TeacherPricing } from '../../../shared/teacher'
 import { extractSql } from '../ask/extract'
 import type { ChatMessage } from '../prompt/build'
 import { judgePrompt, parseQuestion, parseVerdict, questionPrompt, sqlPrompt } from './prompts'
@@ -60,6 +61,8 @@ export interface OpenAiTeacherOptions {
   seed?: number
   /** Injected for tests and proxies. Default: global fetch. */
   fetch?: typeof fetch
+  /** USD per million tokens: `usage` then carries what the run has cost. */
+  pricing?: TeacherPricing
 }
 
 export interface OpenAiTeacherStats {
@@ -131,7 +134,9 @@ export class OpenAiTeacher implements Teacher {
 
   get usage(): TeacherUsage {
     const s = this.stats
-    return { requests: s.httpRequests, cacheHits: s.cacheHits, retries: s.retries, promptTokens: s.promptTokens, completionTokens: s.completionTokens }
+    const price = this.options.pricing
+    const cost = price ? (s.promptTokens * price.inputPerMillion + s.completionTokens * price.outputPerMillion) / 1e6 : undefined
+    return { requests: s.httpRequests, cacheHits: s.cacheHits, retries: s.retries, promptTokens: s.promptTokens, completionTokens: s.completionTokens, ...(cost !== undefined ? { costUsd: cost } : {}) }
   }
 
   /**

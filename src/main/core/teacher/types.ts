@@ -85,6 +85,8 @@ export interface TeacherUsage {
   /** From the servers' `usage` fields; 0 where a server does not report them. */
   promptTokens: number
   completionTokens: number
+  /** In USD, when the teacher knows its prices. */
+  costUsd?: number
 }
 
 export const DEFAULT_TEACHER_TEMPERATURE = 0.3

@@ -154,16 +154,35 @@ export interface TeacherForm {
   modelPath: string
   baseUrl: string
   model: string
+  /** '' = what the server says it runs at once. */
+  concurrency: string
+  /** USD per million tokens; '' = not priced. */
+  priceIn: string
+  priceOut: string
 }
 
-export type TeacherFormErrors = Partial<Record<'modelPath' | 'baseUrl' | 'model', string>>
+type FormField = 'modelPath' | 'baseUrl' | 'model' | 'concurrency' | 'priceIn' | 'priceOut'
+export type TeacherFormErrors = Partial<Record<FormField, string>>
 
-export const EMPTY_TEACHER_FORM: TeacherForm = { kind: 'local', modelPath: '', baseUrl: 'http://127.0.0.1:8080/v1', model: '' }
+export const EMPTY_TEACHER_FORM: TeacherForm = { kind: 'local', modelPath: '', baseUrl: 'http://127.0.0.1:8080/v1', model: '', concurrency: '', priceIn: '', priceOut: '' }
 
 export function formFromConfig(config: TeacherConfig | null): TeacherForm {
   if (!config) return { ...EMPTY_TEACHER_FORM }
   if (config.kind === 'local') return { ...EMPTY_TEACHER_FORM, kind: 'local', modelPath: config.modelPath }
-  return { ...EMPTY_TEACHER_FORM, kind: 'openai', baseUrl: config.baseUrl, model: config.model }
+  return {
+    ...EMPTY_TEACHER_FORM,
+    kind: 'openai',
+    baseUrl: config.baseUrl,
+    model: config.model,
+    concurrency: config.concurrency !== undefined ? String(config.concurrency) : '',
+    priceIn: config.pricing ? String(config.pricing.inputPerMillion) : '',
+    priceOut: config.pricing ? String(config.pricing.outputPerMillion) : '',
+  }
+}
+
+/** An optional number field: undefined when empty, NaN when it is not a number. */
+function optionalNumber(text: string): number | undefined {
+  return text.trim() === '' ? undefined : Number(text.trim())
 }
 
 /**
@@ -176,8 +195,25 @@ export function buildTeacherConfig(form: TeacherForm, previous: TeacherConfig | 
     const kept = previous?.kind === 'local' ? previous : null
     config = { ...kept, kind: 'local', modelPath: form.modelPath.trim() }
   } else {
-    const kept = previous?.kind === 'openai' ? previous : null
-    config = { ...kept, kind: 'openai', baseUrl: form.baseUrl.trim(), model: form.model.trim() }
+    const { concurrency: _c, pricing: _p, ...kept } = previous?.kind === 'openai' ? previous : ({} as Partial<Extract<TeacherConfig, { kind: 'openai' }>>)
+    const concurrency = optionalNumber(form.concurrency)
+    const priceIn = optionalNumber(form.priceIn)
+    const priceOut = optionalNumber(form.priceOut)
+    const errors: TeacherFormErrors = {}
+    if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) errors.concurrency = 'A whole number from 1 to 64, or empty to ask the server.'
+    for (const [key, value] of [['priceIn', priceIn], ['priceOut', priceOut]] as const) {
+      if (value !== undefined && !(value >= 0 && value <= 10_000)) errors[key] = 'A price in USD per million tokens (0 or more), or empty.'
+    }
+    if ((priceIn === undefined) !== (priceOut === undefined)) errors[priceIn === undefined ? 'priceIn' : 'priceOut'] = 'Give both prices, or neither.'
+    if (Object.keys(errors).length) return { errors }
+    config = {
+      ...kept,
+      kind: 'openai',
+      baseUrl: form.baseUrl.trim(),
+      model: form.model.trim(),
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(priceIn !== undefined && priceOut !== undefined ? { pricing: { inputPerMillion: priceIn, outputPerMillion: priceOut } } : {}),
+    }
   }
   const parsed = requestSchemas['teacher.configure'].safeParse({ config })
   if (parsed.success) return { config }

@@ -122,6 +122,7 @@ export async function buildSql(
           retries: after.retries - usageBefore.retries,
           promptTokens: after.promptTokens - usageBefore.promptTokens,
           completionTokens: after.completionTokens - usageBefore.completionTokens,
+          ...(after.costUsd !== undefined ? { costUsd: after.costUsd - (usageBefore.costUsd ?? 0) } : {}),
         }
       : undefined
   return { items, dropped, agreement, throughput: { concurrency, asked, seconds, questionsPerSecond: rate(), ...(usage ? { usage } : {}) } }

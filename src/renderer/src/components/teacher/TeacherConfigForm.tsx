@@ -186,6 +186,9 @@ export function TeacherConfigForm({ config, onSaved }: Props) {
         <div className="teacher-config__grid">
           {field('baseUrl', 'Base URL', 'Where the server’s /v1 API lives, e.g. http://127.0.0.1:11434/v1', { type: 'url', placeholder: 'http://127.0.0.1:8080/v1' })}
           {field('model', 'Model', 'The model name the server offers; the connection test lists them.', { placeholder: 'qwen2.5-coder:7b' })}
+          {field('concurrency', 'Requests at once (optional)', 'Empty: as many as the server says it runs (llama-server --parallel, SGLang), else 2.', { inputMode: 'numeric', placeholder: 'from the server' })}
+          {field('priceIn', 'Price per million input tokens, USD (optional)', 'With the output price, a customization shows what the teacher cost.', { inputMode: 'decimal', placeholder: '—' })}
+          {field('priceOut', 'Price per million output tokens, USD (optional)', 'Leave both empty for a local server.', { inputMode: 'decimal', placeholder: '—' })}
           <div className="field teacher-config__key">
             <label className="field__label" htmlFor={`${ids}-key`}>
               API key (optional)
