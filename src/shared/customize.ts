@@ -230,6 +230,19 @@ export function runState(manifest: RunManifest, running: boolean): RunState {
   return 'stopped'
 }
 
+/**
+ * Whether a run the user paused before training is still in that pause: its dataset is built and training has not
+ * run. Decided from the stages, not from the run's state word: the pause is a cancel right after the dataset stage
+ * (train "cancelled"), and editing or excluding an example marks training stale again (train "pending"), which
+ * `runState` calls "stopped" — both are the same pause.
+ */
+export function pausedForReview(manifest: RunManifest, running: boolean, pauseRequested: boolean): boolean {
+  if (!pauseRequested || running) return false
+  const upToDataset = STAGES.slice(0, STAGES.indexOf('dataset') + 1)
+  if (!upToDataset.every((s) => manifest.stages[s].status === 'done')) return false
+  return (['train', 'evaluate'] as const).every((s) => ['pending', 'cancelled'].includes(manifest.stages[s].status))
+}
+
 /** One run in `customize.list`. */
 export interface CustomizeRunSummary {
   outDir: string
