@@ -312,4 +312,25 @@ export interface TrainingFacts {
   /** Positions computed vs the examples' own lengths: what packing saved. */
   tokens: { examples: number; computed: number; completion: number }
   skippedTooLong: number
+  /** The loss on the held-out split after the last step (null: nothing held out to measure it on). */
+  finalEvalLoss: number | null
+  /** Held-out examples the eval loss was measured on, and how many of them did not fit the context. */
+  evalExamples: number
+  evalSkipped: number
+}
+
+/**
+ * The eval-loss figure to show: the latest one measured during training, else the trainer's final one. A short run
+ * measures it only once, after its last step (mid-run evaluations are every `evalEvery` steps), so the final figure
+ * lives in the trainer's result, not in the per-step metrics. With no held-out examples there is none: say why.
+ */
+export function evalLossLabel(loss: LossPoint[], facts: TrainingFacts | null, trainingDone: boolean): string {
+  const live = [...loss].reverse().find((p) => p.evalLoss !== undefined)?.evalLoss
+  if (facts?.finalEvalLoss != null) return facts.finalEvalLoss.toFixed(4)
+  if (live !== undefined) return live.toFixed(4)
+  if (!trainingDone) return 'measured after the last step'
+  if (facts && facts.evalExamples === 0) {
+    return facts.evalSkipped > 0 ? `none: all ${facts.evalSkipped} held-out examples are too long for the context` : 'none: no examples were held out for evaluation'
+  }
+  return '—'
 }

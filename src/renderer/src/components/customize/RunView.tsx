@@ -4,7 +4,7 @@ import { toErrorShape } from '../../../../shared/errors'
 import type { LoadedModelInfo } from '../../../../shared/models'
 import { getApi } from '../../api'
 import { useCustomizeRun } from '../../hooks/useCustomizeRun'
-import { pausedForReview, runState } from '../../../../shared/customize'
+import { evalLossLabel, pausedForReview, runState } from '../../../../shared/customize'
 import { fileName, STATE_CHIP, teacherIdLabel } from '../../lib/customize'
 import { formatBytes } from '../../../../shared/format'
 import { formatEta } from '../../lib/units'
@@ -162,7 +162,7 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
                   <dt>Loss</dt>
                   <dd data-testid="train-loss">{loss.length ? loss.at(-1)!.loss.toFixed(4) : '—'}</dd>
                   <dt>Eval loss</dt>
-                  <dd>{[...loss].reverse().find((p) => p.evalLoss !== undefined)?.evalLoss?.toFixed(4) ?? '—'}</dd>
+                  <dd data-testid="train-eval-loss">{evalLossLabel(loss, trainStage.status === 'done' ? (run.report?.training ?? null) : null, trainStage.status === 'done')}</dd>
                   <dt>Speed</dt>
                   <dd data-testid="train-speed">
                     {speed && speed.examplesPerSecond > 0
