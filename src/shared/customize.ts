@@ -118,6 +118,20 @@ export interface ActivationDecision {
   reason: string
 }
 
+/**
+ * The report's one sentence about the adapter. Whether it is on is a fact of the loaded model now (the user may have
+ * activated, removed or swapped it since); the run's decision only says what happened at the end of the run. One
+ * sentence from both, so the report cannot say "not activated" beside "active on …".
+ */
+export function activationHeadline(decision: ActivationDecision | null, activeNow: boolean): { text: string; note: string | null } {
+  if (activeNow) {
+    return { text: decision?.activated ? 'The adapter is active: it was activated automatically' : 'The adapter is active', note: null }
+  }
+  if (decision?.activated) return { text: 'The adapter was activated automatically, and is not active now', note: 'another adapter or student was chosen since' }
+  if (decision?.activate) return { text: 'The adapter is better, but is not active', note: 'the loaded student had changed, or activation is off' }
+  return { text: 'The adapter is not active', note: null }
+}
+
 /** What each stage records beyond the counts: one type per stage, so no reader has to guess or cast. */
 export interface StageExtras {
   info: { rules: number; addRef: number; fixIt: number }
