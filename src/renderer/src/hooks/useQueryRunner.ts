@@ -11,7 +11,10 @@ export type QueryState =
   | { status: 'running'; queryId: string; startedAt: number; sql: string; previous: SettledQuery | null }
   | SettledQuery
 
-export type SettledQuery = { status: 'done'; result: QueryResult } | { status: 'error'; error: ApiErrorShape; sql: string }
+export type SettledQuery =
+  | { status: 'done'; result: QueryResult }
+  /** modelOutput: for an asked question, the model's full text, shown apart from the SQL error (collapsed). */
+  | { status: 'error'; error: ApiErrorShape; sql: string; modelOutput?: string }
 
 const IDLE: QueryState = { status: 'idle' }
 
