@@ -118,6 +118,20 @@ export interface ActivationDecision {
   reason: string
 }
 
+/**
+ * The report's one sentence about the adapter. Whether it is on is a fact of the loaded model now (the user may have
+ * activated, removed or swapped it since); the run's decision only says what happened at the end of the run. One
+ * sentence from both, so the report cannot say "not activated" beside "active on …".
+ */
+export function activationHeadline(decision: ActivationDecision | null, activeNow: boolean): { text: string; note: string | null } {
+  if (activeNow) {
+    return { text: decision?.activated ? 'The adapter is active: it was activated automatically' : 'The adapter is active', note: null }
+  }
+  if (decision?.activated) return { text: 'The adapter was activated automatically, and is not active now', note: 'another adapter or student was chosen since' }
+  if (decision?.activate) return { text: 'The adapter is better, but is not active', note: 'the loaded student had changed, or activation is off' }
+  return { text: 'The adapter is not active', note: null }
+}
+
 /** What each stage records beyond the counts: one type per stage, so no reader has to guess or cast. */
 export interface StageExtras {
   info: { rules: number; addRef: number; fixIt: number }
@@ -241,6 +255,19 @@ export function runState(manifest: RunManifest, running: boolean): RunState {
   return 'stopped'
 }
 
+/**
+ * Whether a run the user paused before training is still in that pause: its dataset is built and training has not
+ * run. Decided from the stages, not from the run's state word: the pause is a cancel right after the dataset stage
+ * (train "cancelled"), and editing or excluding an example marks training stale again (train "pending"), which
+ * `runState` calls "stopped" — both are the same pause.
+ */
+export function pausedForReview(manifest: RunManifest, running: boolean, pauseRequested: boolean): boolean {
+  if (!pauseRequested || running) return false
+  const upToDataset = STAGES.slice(0, STAGES.indexOf('dataset') + 1)
+  if (!upToDataset.every((s) => manifest.stages[s].status === 'done')) return false
+  return (['train', 'evaluate'] as const).every((s) => ['pending', 'cancelled'].includes(manifest.stages[s].status))
+}
+
 /** One run in `customize.list`. */
 export interface CustomizeRunSummary {
   outDir: string
@@ -310,6 +337,27 @@ export interface TrainingFacts {
   /** Positions computed vs the examples' own lengths: what packing saved. */
   tokens: { examples: number; computed: number; completion: number }
   skippedTooLong: number
+  /** The loss on the held-out split after the last step (null: nothing held out to measure it on). */
+  finalEvalLoss: number | null
+  /** Held-out examples the eval loss was measured on, and how many of them did not fit the context. */
+  evalExamples: number
+  evalSkipped: number
+}
+
+/**
+ * The eval-loss figure to show: the latest one measured during training, else the trainer's final one. A short run
+ * measures it only once, after its last step (mid-run evaluations are every `evalEvery` steps), so the final figure
+ * lives in the trainer's result, not in the per-step metrics. With no held-out examples there is none: say why.
+ */
+export function evalLossLabel(loss: LossPoint[], facts: TrainingFacts | null, trainingDone: boolean): string {
+  const live = [...loss].reverse().find((p) => p.evalLoss !== undefined)?.evalLoss
+  if (facts?.finalEvalLoss != null) return facts.finalEvalLoss.toFixed(4)
+  if (live !== undefined) return live.toFixed(4)
+  if (!trainingDone) return 'measured after the last step'
+  if (facts && facts.evalExamples === 0) {
+    return facts.evalSkipped > 0 ? `none: all ${facts.evalSkipped} held-out examples are too long for the context` : 'none: no examples were held out for evaluation'
+  }
+  return '—'
 }
 
 /** What `dataset.export` wrote. */

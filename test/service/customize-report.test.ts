@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { STAGES, type RunManifest } from '../../src/shared/customize'
+import { evalLossLabel, STAGES, type RunManifest } from '../../src/shared/customize'
 import { writeManifest } from '../../src/main/core/distill/pipeline/runDir'
 import { buildReport, type ItemRecord } from '../../src/main/core/eval'
 import { readCustomizeReport } from '../../src/main/core/service/customizeReport'
@@ -68,6 +68,23 @@ describe('readCustomizeReport', () => {
     expect(report.customized).toBeNull()
     expect(report.fixed).toBe(0)
     expect(report.loss).toHaveLength(2)
+  })
+
+  it('carries the final eval loss of a short run, measured only after its last step (issue 14.8)', () => {
+    const outDir = makeRun('done')
+    const result = {
+      steps: 3, finalEvalLoss: 1.875, seconds: 4, examplesPerSecond: 2, completionTokensPerSecond: 30, peakRssBytes: 1e8,
+      tokens: { examples: 100, computed: 90, completion: 40 }, device: { name: 'CPU', description: 'cpu', threads: 2 },
+      examples: { train: 10, eval: 3, skippedTooLong: 0, truncated: 0, skippedEmpty: 0, evalSkipped: 0 },
+    }
+    writeFileSync(join(outDir, 'train', 'result.json'), JSON.stringify(result))
+    const report = readCustomizeReport(outDir)
+    expect(report.training).toMatchObject({ finalEvalLoss: 1.875, evalExamples: 3, evalSkipped: 0 })
+    // the metrics carry no eval point for the last step: the shown figure is the trainer's final one
+    expect(evalLossLabel([{ step: 3, epoch: 0, loss: 2 }], report.training, true)).toBe('1.8750')
+    writeFileSync(join(outDir, 'train', 'result.json'), JSON.stringify({ ...result, finalEvalLoss: null, examples: { ...result.examples, eval: 0 } }))
+    expect(evalLossLabel([], readCustomizeReport(outDir).training, true)).toMatch(/^none: no examples were held out/)
+    expect(evalLossLabel([], null, false)).toBe('measured after the last step')
   })
 
   it('refuses a folder that holds no run', () => {

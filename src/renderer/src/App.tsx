@@ -14,6 +14,7 @@ import { ErrorPanel } from './components/ErrorPanel'
 import { PlayIcon, StopIcon } from './components/Icons'
 import { OpenDatabaseDialog } from './components/OpenDatabaseDialog'
 import { ResultsPane } from './components/ResultsPane'
+import { modelTextBeside } from './lib/modelText'
 import { SchemaTree } from './components/SchemaTree'
 import { SqlEditor, type SqlEditorHandle } from './components/SqlEditor'
 import { EditorTabs } from './components/editor/EditorTabs'
@@ -95,7 +96,10 @@ export function App() {
     const tabId = answerTabs.current.get(dbId)
     if (tabId) editor.current?.setTabValue(tabId, editorTextFor(outcome.record))
     if (outcome.result) query.show(dbId, { status: 'done', result: outcome.result })
-    else if (outcome.record.error) query.show(dbId, { status: 'error', error: outcome.record.error, sql: outcome.record.sql ?? '' })
+    else if (outcome.record.error) {
+      const modelOutput = modelTextBeside(outcome.record)
+      query.show(dbId, { status: 'error', error: outcome.record.error, sql: outcome.record.sql ?? '', ...(modelOutput ? { modelOutput } : {}) })
+    }
     setHistoryVersion((v) => v + 1)
     if (dbId !== shownDb.current) return
     teacherDiff.onStudentAnswer(dbId, outcome.record)

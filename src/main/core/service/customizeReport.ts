@@ -48,6 +48,9 @@ function trainingFacts(file: string): TrainingFacts | null {
       peakRssBytes: r.peakRssBytes,
       tokens: r.tokens,
       skippedTooLong: r.examples?.skippedTooLong ?? 0,
+      finalEvalLoss: typeof r.finalEvalLoss === 'number' ? r.finalEvalLoss : null,
+      evalExamples: r.examples?.eval ?? 0,
+      evalSkipped: r.examples?.evalSkipped ?? 0,
     }
   } catch {
     return null

@@ -62,6 +62,13 @@ function Settled({ state, onDismissError }: { state: SettledQuery; onDismissErro
     return (
       <div className="results-error">
         <ErrorPanel error={state.error} onDismiss={onDismissError} />
+        {state.modelOutput && (
+          // apart from the SQL error and collapsed: the model's prose is context, not part of the error
+          <details className="results-error__model" data-testid="model-output">
+            <summary>What the model wrote</summary>
+            <pre className="error-panel__message">{state.modelOutput}</pre>
+          </details>
+        )}
       </div>
     )
   }

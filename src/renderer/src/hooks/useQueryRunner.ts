@@ -36,7 +36,12 @@ interface SettledExtras {
   script?: ScriptProgress
 }
 
-export type SettledQuery = ({ status: 'done'; result: QueryResult } | { status: 'error'; error: ApiErrorShape; sql: string }) & SettledExtras
+export type SettledQuery = (
+  | { status: 'done'; result: QueryResult }
+  /** modelOutput: for an asked question, the model's full text, shown apart from the SQL error (collapsed). */
+  | { status: 'error'; error: ApiErrorShape; sql: string; modelOutput?: string }
+) &
+  SettledExtras
 
 const IDLE: QueryState = { status: 'idle' }
 

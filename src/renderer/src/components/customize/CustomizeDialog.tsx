@@ -106,7 +106,7 @@ export function CustomizeDialog({ dbId, dbName, model, theme, onClose }: Props) 
                   data-state={r.state}
                 >
                   <span className="cz-rail__when">{formatWhen(r.createdAt)}</span>
-                  <span className={`chip ${STATE_CHIP[r.state]}`}>{isPaused(r.outDir) && r.state === 'cancelled' ? 'paused' : r.state}</span>
+                  <span className={`chip ${STATE_CHIP[r.state]}`}>{isPaused(r.outDir) && r.runId === null && r.currentStage === 'train' && (r.state === 'cancelled' || r.state === 'stopped') ? 'paused' : r.state}</span>
                   <span className="cz-rail__sub muted small">
                     {teacherIdLabel(r.teacherId)}
                     {r.state !== 'done' && r.currentStage ? ` · ${STAGE_LABELS[r.currentStage].title.toLowerCase()}` : ''}

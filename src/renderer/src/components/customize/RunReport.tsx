@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { trainedAdapterPath, type CustomizeEvalSummary, type CustomizeReport, type EvalFigures, type RunManifest, type TrainingFacts } from '../../../../shared/customize'
+import { activationHeadline, trainedAdapterPath, type CustomizeEvalSummary, type CustomizeReport, type EvalFigures, type RunManifest, type TrainingFacts } from '../../../../shared/customize'
 import type { ApiErrorShape } from '../../../../shared/errors'
 import { toErrorShape } from '../../../../shared/errors'
 import type { LoadedModelInfo } from '../../../../shared/models'
@@ -39,6 +39,7 @@ export function RunReport({ manifest, report, model }: { manifest: RunManifest; 
   const customized: EvalFigures = evaluate.extra?.customized ?? { all: null, userItems: null }
   const decision = evaluate.extra?.decision ?? null
   const active = !!adapterPath && model?.adapter?.path === adapterPath
+  const headline = activationHeadline(decision, active)
   const sameStudent = model?.path === manifest.settings.studentModel
   const b = report?.base ?? null
   const c = report?.customized ?? null
@@ -58,17 +59,11 @@ export function RunReport({ manifest, report, model }: { manifest: RunManifest; 
 
   return (
     <div className="cz-report" data-testid="customize-report">
-      <div className={`cz-decision ${decision?.activate ? 'cz-decision--good' : 'cz-decision--neutral'}`} data-testid="customize-decision" data-activated={decision?.activated ?? false}>
+      <div className={`cz-decision ${decision?.activate ? 'cz-decision--good' : 'cz-decision--neutral'}`} data-testid="customize-decision" data-activated={decision?.activated ?? false} data-active={active}>
         <div>
-          <strong>
-            {decision?.activated
-              ? 'The adapter was activated automatically'
-              : decision?.activate
-                ? 'The adapter is better, but was not activated'
-                : 'The adapter was not activated automatically'}
-          </strong>
+          <strong data-testid="activation-headline">{headline.text}</strong>
           <span className="muted"> — {decision?.reason ?? 'no decision recorded'}</span>
-          {decision?.activate && !decision.activated && <span className="muted"> (the loaded student had changed, or activation is off)</span>}
+          {headline.note && <span className="muted"> ({headline.note})</span>}
         </div>
         <div className="cz-decision__actions">
           {active ? (

@@ -4,7 +4,7 @@ import { toErrorShape } from '../../../../shared/errors'
 import type { LoadedModelInfo } from '../../../../shared/models'
 import { getApi } from '../../api'
 import { useCustomizeRun } from '../../hooks/useCustomizeRun'
-import { runState } from '../../../../shared/customize'
+import { evalLossLabel, pausedForReview, runState } from '../../../../shared/customize'
 import { fileName, STATE_CHIP, teacherIdLabel } from '../../lib/customize'
 import { formatBytes } from '../../../../shared/format'
 import { formatEta } from '../../lib/units'
@@ -38,26 +38,38 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
   const running = run.runId !== null
   const state = manifest ? runState(manifest, running) : null
   const evaluated = manifest?.stages.evaluate.status === 'done'
+  const reviewing = manifest ? pausedForReview(manifest, running, paused) : false
+  // The run stops at its next checkpoint, seconds after the cancel call returns: until it reports stopped, say so.
+  const [cancelling, setCancelling] = useState(false)
+  useEffect(() => {
+    if (!running) setCancelling(false)
+  }, [running])
 
   // A finished run opens on its report; a paused one on its examples.
   useEffect(() => {
     if (evaluated && !running) setTab('report')
   }, [evaluated, running])
   useEffect(() => {
-    if (paused && state === 'cancelled') setTab('examples')
-  }, [paused, state])
+    if (reviewing) setTab('examples')
+  }, [reviewing])
 
   const act = async (what: 'cancel' | 'resume') => {
     setBusy(what)
     setActionError(null)
     try {
-      if (what === 'cancel' && run.runId) await getApi().customize.cancel({ runId: run.runId })
+      if (what === 'cancel' && run.runId) {
+        setCancelling(true)
+        const { cancelled } = await getApi().customize.cancel({ runId: run.runId })
+        // false: the run had already ended or was being cancelled; the finished event settles the view either way
+        if (!cancelled && !running) setCancelling(false)
+      }
       if (what === 'resume') {
         await getApi().customize.resume({ outDir })
         onResumed()
         setTab('progress')
       }
     } catch (err) {
+      if (what === 'cancel') setCancelling(false)
       setActionError(toErrorShape(err))
     } finally {
       setBusy(null)
@@ -84,8 +96,8 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
   return (
     <div className="cz-run" data-testid="customize-run" data-state={state} data-out-dir={outDir}>
       <div className="cz-run__head">
-        <span className={`chip ${STATE_CHIP[state]}`} data-testid="run-state">
-          {paused && state === 'cancelled' ? 'paused for review' : state}
+        <span className={`chip ${STATE_CHIP[state]}`} data-testid="run-state" data-cancelling={cancelling || undefined}>
+          {cancelling && running ? 'cancelling…' : reviewing ? 'paused for review' : state}
         </span>
         <span className="small cz-run__facts">
           {fileName(s.dbPath)} · student {fileName(s.studentModel)} · teacher {teacherIdLabel(manifest.teacherId)} · n {s.n}
@@ -93,12 +105,12 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
         </span>
         <span className="toolbar-spacer" />
         {running ? (
-          <button type="button" className="btn btn--danger" onClick={() => void act('cancel')} disabled={busy !== null} data-testid="customize-cancel">
-            {busy === 'cancel' ? 'Cancelling…' : 'Cancel'}
+          <button type="button" className="btn btn--danger" onClick={() => void act('cancel')} disabled={busy !== null || cancelling} data-testid="customize-cancel">
+            {busy === 'cancel' || cancelling ? 'Cancelling…' : 'Cancel'}
           </button>
         ) : state !== 'done' ? (
           <button type="button" className="btn btn--primary" onClick={() => void act('resume')} disabled={busy !== null} data-testid="customize-resume">
-            {busy === 'resume' ? 'Resuming…' : paused && state === 'cancelled' ? 'Continue to training' : 'Resume'}
+            {busy === 'resume' ? 'Resuming…' : reviewing ? 'Continue to training' : 'Resume'}
           </button>
         ) : null}
       </div>
@@ -108,7 +120,7 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
           <code>{run.finishedError.code}</code> {run.finishedError.message}
         </div>
       )}
-      {paused && state === 'cancelled' && (
+      {reviewing && (
         <p className="cz-note" data-testid="run-paused">
           Paused before training. Review the examples (edit or exclude any), then continue to training.
         </p>
@@ -137,7 +149,7 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
 
       {tab === 'progress' && (
         <div className="cz-progress">
-          <StageList manifest={manifest} live={run.live} running={running} />
+          <StageList manifest={manifest} live={run.live} running={running} cancelling={cancelling && running} />
           <section className="cz-training" aria-label="Training" data-testid="customize-training">
             <div className="dialog__section-title">Training</div>
             {showTraining ? (
@@ -150,7 +162,7 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
                   <dt>Loss</dt>
                   <dd data-testid="train-loss">{loss.length ? loss.at(-1)!.loss.toFixed(4) : '—'}</dd>
                   <dt>Eval loss</dt>
-                  <dd>{[...loss].reverse().find((p) => p.evalLoss !== undefined)?.evalLoss?.toFixed(4) ?? '—'}</dd>
+                  <dd data-testid="train-eval-loss">{evalLossLabel(loss, trainStage.status === 'done' ? (run.report?.training ?? null) : null, trainStage.status === 'done')}</dd>
                   <dt>Speed</dt>
                   <dd data-testid="train-speed">
                     {speed && speed.examplesPerSecond > 0

@@ -24,7 +24,18 @@ function Reasons({ reasons, testId }: { reasons: Record<string, number> | undefi
 }
 
 /** Every pipeline stage: status, items in → out, why items were dropped, and each filter's verdict counts. */
-export function StageList({ manifest, live, running }: { manifest: RunManifest; live: Partial<Record<StageName, CustomizeProgress>>; running: boolean }) {
+export function StageList({
+  manifest,
+  live,
+  running,
+  cancelling = false,
+}: {
+  manifest: RunManifest
+  live: Partial<Record<StageName, CustomizeProgress>>
+  running: boolean
+  /** Cancel was pressed: the running stage stops at its next checkpoint. */
+  cancelling?: boolean
+}) {
   return (
     <ol className="cz-stages" data-testid="customize-stages">
       {STAGES.map((name, i) => {
@@ -42,7 +53,7 @@ export function StageList({ manifest, live, running }: { manifest: RunManifest; 
               </span>
               <strong className="cz-stage__title">{STAGE_LABELS[name].title}</strong>
               <span className={`chip ${STATE_CHIP[status]}`} data-testid="stage-status">
-                {record.status === 'running' && !running ? 'stopped' : status}
+                {record.status === 'running' && !running ? 'stopped' : status === 'running' && cancelling ? 'cancelling…' : status}
               </span>
               {(record.in !== undefined || record.out !== undefined) && (
                 <span className="cz-stage__counts" data-testid="stage-counts">
