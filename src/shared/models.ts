@@ -99,6 +99,13 @@ export interface LoadedModelInfo {
   promptForm: PromptForm
   backend: Backend
   adapter: AdapterSpec | null
+  /** Layers on the GPU, of all the model's layers (0 on the CPU backend). */
+  gpuLayers: number
+  totalLayers: number | null
+  /** Memory the loaded model takes: its weights, and its context's KV cache (as llama.cpp reports them). */
+  memory: { weightsBytes: number; contextBytes: number }
+  /** Generations it runs at once. */
+  slots: number
 }
 
 /** What `model.importAdapter` wrote: a llama.cpp LoRA GGUF converted from a PEFT adapter. */

@@ -3,6 +3,7 @@
 // example, few training steps), then the run watched live — stages with counts, the loss chart growing step by
 // step — to the before/after report, the adapter activated, and the examples reviewed. No console errors, nothing
 // requested beyond the local host. The tiny model cannot really learn SQL: the test checks the machinery.
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { setupE2eSession } from '../helpers/e2eSession'
@@ -153,6 +154,29 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
     await expect.poll(() => report.getByTestId('activation-headline').textContent()).toMatch(/^The adapter is active/)
     await expect.poll(() => e2e.page.getByTestId('open-models').textContent()).toMatch(/LoRA/)
     await e2e.shot('customize-5-report-active')
+  })
+
+  it('exports the dataset for another trainer: chat messages refused for this template-less student, prompt/completion written', async () => {
+    const run = dialog().getByTestId('customize-run')
+    await run.getByTestId('customize-export-dataset').click()
+    const exporter = e2e.page.getByTestId('export-dataset-dialog')
+    await exporter.waitFor()
+    await expect.poll(() => exporter.getByTestId('export-dataset-out').inputValue()).toMatch(/export[\\/]train\.messages\.jsonl$/)
+    await exporter.getByTestId('export-dataset-submit').click()
+    await expect.poll(() => exporter.getByTestId('error-code').textContent()).toBe('UNSUPPORTED')
+    await exporter.getByTestId('export-dataset-format').selectOption('prompt-completion')
+    await expect.poll(() => exporter.getByTestId('export-dataset-out').inputValue()).toMatch(/train\.prompt-completion\.jsonl$/)
+    await exporter.getByTestId('export-dataset-submit').click()
+    const done = exporter.getByTestId('export-dataset-done')
+    await done.waitFor()
+    await expect.poll(() => done.textContent()).toMatch(/^\d+ train examples written.*completion prompts/)
+    const written = await exporter.getByTestId('export-dataset-out').inputValue()
+    const lines = readFileSync(written, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; completion: string })
+    expect(lines.length).toBe(Number(/^(\d+)/.exec((await done.textContent()) ?? '')![1]))
+    expect(lines.every((l) => typeof l.prompt === 'string' && l.completion.endsWith(';'))).toBe(true)
+    await e2e.shot('customize-5a-export-dataset')
+    await e2e.page.getByTestId('export-dataset-dialog-close').click()
+    await exporter.waitFor({ state: 'detached' })
   })
 
   it('reviews the examples: provenance and verdicts, exclude one, which makes training stale', async () => {

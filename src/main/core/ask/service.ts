@@ -99,6 +99,10 @@ export class AskService {
       promptForm: e.promptForm,
       backend: e.backend,
       adapter: e.adapter,
+      gpuLayers: e.gpuLayers.offloaded,
+      totalLayers: e.gpuLayers.total,
+      memory: e.memory,
+      slots: e.slots,
     }
   }
 

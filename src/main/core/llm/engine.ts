@@ -190,6 +190,17 @@ export class ModelEngine {
     return this.sequences.length
   }
 
+  /** Layers offloaded to the GPU (0 on the CPU backend), and how many the model has. */
+  get gpuLayers(): { offloaded: number; total: number | null } {
+    const total = this.model.fileInsights.totalLayers
+    return { offloaded: this.model.gpuLayers, total: Number.isFinite(total) ? total : null }
+  }
+
+  /** Memory as llama.cpp reports it: the weights, and the context (KV cache of every slot). */
+  get memory(): { weightsBytes: number; contextBytes: number } {
+    return { weightsBytes: this.model.size, contextBytes: this.context?.stateSize ?? 0 }
+  }
+
   tokenize(text: string): Token[] {
     return renderCompletionPrompt(this.model, text)
   }

@@ -1,3 +1,4 @@
+import { createPortal } from 'react-dom'
 import type { FormEvent, ReactNode } from 'react'
 import { useModalDialog } from '../hooks/useModalDialog'
 
@@ -44,7 +45,9 @@ export function Modal(props: Props) {
       </button>
     </header>
   )
-  return (
+  // In document.body, not where it is declared: a dialog opened from inside another (Export dataset… from the
+  // Customize window) would otherwise put its <form> inside the outer dialog's <form>, which HTML does not allow.
+  return createPortal(
     <dialog
       ref={dialog}
       className={`${drawer ? 'drawer' : 'dialog'}${wide ? ' dialog--wide' : ''}`}
@@ -67,6 +70,7 @@ export function Modal(props: Props) {
           {children}
         </form>
       )}
-    </dialog>
+    </dialog>,
+    document.body,
   )
 }

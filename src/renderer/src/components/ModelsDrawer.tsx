@@ -7,6 +7,7 @@ import { newQueryId } from '../lib/ids'
 import { formatBytes } from '../../../shared/format'
 import { formatEta, formatParams } from '../lib/units'
 import { ErrorPanel } from './ErrorPanel'
+import { ImportAdapterDialog } from './ImportAdapterDialog'
 import { Modal } from './Modal'
 
 interface Props {
@@ -41,6 +42,7 @@ function useActions() {
 
 /** Models: what is on disk, what is loaded (with its adapter), adding, downloading and removing files. */
 export function ModelsDrawer({ current, onClose, onExport }: Props) {
+  const [importing, setImporting] = useState(false)
   const api = getApi()
   const [models, setModels] = useState<ModelEntry[] | null>(null)
   const [recommended, setRecommended] = useState<RecommendedModel[]>([])
@@ -115,6 +117,13 @@ export function ModelsDrawer({ current, onClose, onExport }: Props) {
                     {current.promptForm === 'chat' ? 'chat template' : 'plain-text prompt'}
                   </span>
                 </span>
+              </div>
+              <div className="small muted" data-testid="loaded-memory">
+                {current.backend === 'cpu' || current.gpuLayers === 0
+                  ? 'On the CPU'
+                  : `${current.gpuLayers}${current.totalLayers !== null ? ` of ${current.totalLayers}` : ''} layers on the GPU (${current.backend})`}{' '}
+                · {formatBytes(current.memory.weightsBytes + current.memory.contextBytes)} in memory ({formatBytes(current.memory.weightsBytes)} weights +{' '}
+                {formatBytes(current.memory.contextBytes)} context{current.slots > 1 ? ` for ${current.slots} slots` : ''})
               </div>
               <div className="small">
                 Adapter:{' '}
@@ -340,7 +349,18 @@ export function ModelsDrawer({ current, onClose, onExport }: Props) {
                 Export…
               </button>
             )}
+            <button
+              className="btn"
+              type="button"
+              disabled={!current}
+              onClick={() => setImporting(true)}
+              data-testid="adapter-import"
+              title="Convert a LoRA trained elsewhere (PEFT: Unsloth, axolotl, TRL, torchtune, mlx-lm) for this student"
+            >
+              Import adapter…
+            </button>
           </form>
+          {importing && <ImportAdapterDialog current={current} onClose={() => setImporting(false)} />}
           {!current && <p className="muted small">Load a model first.</p>}
           {errors.adapter && <ErrorPanel error={errors.adapter} title="Could not change the adapter" />}
         </section>

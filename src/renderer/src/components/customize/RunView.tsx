@@ -11,6 +11,7 @@ import { formatEta } from '../../lib/units'
 import { ErrorPanel } from '../ErrorPanel'
 import { DatasetReview } from './DatasetReview'
 import { LossChart } from './LossChart'
+import { ExportDatasetDialog } from './ExportDatasetDialog'
 import { RunReport } from './RunReport'
 import { StageList } from './StageList'
 
@@ -31,6 +32,7 @@ interface Props {
 /** One run: its stages with counts, the live loss chart, Cancel / Resume, the examples and the final report. */
 export function RunView({ outDir, runId: knownRunId, model, theme, paused, onResumed, onChanged }: Props) {
   const run = useCustomizeRun(outDir, knownRunId)
+  const [exportingDataset, setExportingDataset] = useState(false)
   const [tab, setTab] = useState<Tab>('progress')
   const [busy, setBusy] = useState<'cancel' | 'resume' | null>(null)
   const [actionError, setActionError] = useState<ApiErrorShape | null>(null)
@@ -104,6 +106,11 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
           {s.k > 1 ? ` · k ${s.k}` : ''} · {new Date(manifest.createdAt).toLocaleString()}
         </span>
         <span className="toolbar-spacer" />
+        {datasetReady && (
+          <button type="button" className="btn" onClick={() => setExportingDataset(true)} data-testid="customize-export-dataset" title="The examples as JSONL for another trainer (axolotl, Unsloth, TRL, mlx-lm, OpenAI), with the exact prompts">
+            Export dataset…
+          </button>
+        )}
         {running ? (
           <button type="button" className="btn btn--danger" onClick={() => void act('cancel')} disabled={busy !== null || cancelling} data-testid="customize-cancel">
             {busy === 'cancel' || cancelling ? 'Cancelling…' : 'Cancel'}
@@ -114,6 +121,7 @@ export function RunView({ outDir, runId: knownRunId, model, theme, paused, onRes
           </button>
         ) : null}
       </div>
+      {exportingDataset && <ExportDatasetDialog runDir={outDir} onClose={() => setExportingDataset(false)} />}
       {actionError && <ErrorPanel error={actionError} title={busy === 'cancel' ? 'Could not cancel' : 'Could not resume'} onDismiss={() => setActionError(null)} />}
       {run.finishedError && run.finishedError.code !== 'CANCELLED' && (
         <div className="cz-stage__error" role="alert" data-testid="run-error">
