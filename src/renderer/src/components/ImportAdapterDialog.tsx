@@ -38,7 +38,7 @@ export function ImportAdapterDialog({ current, onClose }: { current: LoadedModel
       </label>
       {error && <ErrorPanel error={error} title="Could not import the adapter" />}
       {result && (
-        <div role="status" data-testid="import-adapter-done">
+        <div className="dialog-outcome" role="status" data-testid="import-adapter-done">
           <strong>Converted</strong> — rank {result.rank}, alpha {result.alpha}, {result.targets.join(', ')}
           {result.trainedOn ? ` (trained on ${result.trainedOn})` : ''}
           <code className="mono small">{result.out}</code>

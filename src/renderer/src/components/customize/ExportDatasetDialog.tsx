@@ -70,7 +70,7 @@ export function ExportDatasetDialog({ runDir, onClose }: { runDir: string; onClo
       )}
       {error && <ErrorPanel error={error} title="Could not export the dataset" />}
       {result && (
-        <div className="export-dataset__done" role="status" data-testid="export-dataset-done">
+        <div className="dialog-outcome" role="status" data-testid="export-dataset-done">
           <strong>
             {result.examples} {result.split} examples written
           </strong>{' '}
