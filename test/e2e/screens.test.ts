@@ -46,6 +46,15 @@ describe.skipIf(!hasChromium)('every screen at 1024×700, light and dark', () =>
     it(`${theme}: workbench, models, settings, help, teacher, customize, open, history, diagram, save query`, async () => {
       const page = e2e.page
       const shot = (name: string) => e2e.shot(`${theme}-${name}`)
+      /** Opens a panel (a button's test id, or a key), checks that it fits, takes its picture and closes it. */
+      const visit = async (opener: string, panel: string, name: string) => {
+        if (/^F\d+$/.test(opener)) await page.keyboard.press(opener)
+        else await page.getByTestId(opener).click()
+        await page.getByTestId(panel).waitFor()
+        await fits(panel)
+        await shot(name)
+        await closeWith(panel)
+      }
       await page.getByTestId('schema-tree').waitFor()
       await page.getByTestId('theme-select').selectOption(theme)
       await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBe(theme)
@@ -55,42 +64,13 @@ describe.skipIf(!hasChromium)('every screen at 1024×700, light and dark', () =>
       await fits()
       await shot('01-workbench')
 
-      await page.getByTestId('open-models').click()
-      await page.getByTestId('models-drawer').waitFor()
-      await fits('models-drawer')
-      await shot('02-models')
-      await closeWith('models-drawer')
+      await visit('open-models', 'models-drawer', '02-models')
+      await visit('open-settings', 'settings-dialog', '03-settings')
+      await visit('F1', 'help-overlay', '04-help')
 
-      await page.getByTestId('open-settings').click()
-      await page.getByTestId('settings-dialog').waitFor()
-      await fits('settings-dialog')
-      await shot('03-settings')
-      await closeWith('settings-dialog')
-
-      await page.keyboard.press('F1')
-      await page.getByTestId('help-overlay').waitFor()
-      await fits('help-overlay')
-      await shot('04-help')
-      await closeWith('help-overlay')
-
-      await page.getByTestId('open-teacher').click()
-      await page.getByTestId('teacher-dialog').waitFor()
-      await fits('teacher-dialog')
-      await shot('05-teacher')
-      await closeWith('teacher-dialog')
-
-      await page.getByTestId('open-customize').click()
-      await page.getByTestId('customize-dialog').waitFor()
-      await fits('customize-dialog')
-      await shot('06-customize')
-      await closeWith('customize-dialog')
-
-      await page.getByTestId('open-database').click()
-      await page.getByTestId('open-dialog').waitFor()
-      await fits('open-dialog')
-      await shot('07-open')
-      await closeWith('open-dialog')
-
+      await visit('open-teacher', 'teacher-dialog', '05-teacher')
+      await visit('open-customize', 'customize-dialog', '06-customize')
+      await visit('open-database', 'open-dialog', '07-open')
       await page.getByTestId('view-history').click()
       await page.getByTestId('history-kind-runs').click()
       await page.getByTestId('sql-run').first().waitFor()
@@ -98,17 +78,8 @@ describe.skipIf(!hasChromium)('every screen at 1024×700, light and dark', () =>
       await shot('08-history')
       await page.getByTestId('view-grid').click()
 
-      await page.getByTestId('schema-diagram').click()
-      await page.getByTestId('er-dialog').waitFor()
-      await fits('er-dialog')
-      await shot('09-diagram')
-      await closeWith('er-dialog')
-
-      await page.getByTestId('save-query').click()
-      await page.getByTestId('save-query-dialog').waitFor()
-      await fits('save-query-dialog')
-      await shot('10-save-query')
-      await closeWith('save-query-dialog')
+      await visit('schema-diagram', 'er-dialog', '09-diagram')
+      await visit('save-query', 'save-query-dialog', '10-save-query')
     }, 120_000)
   }
 

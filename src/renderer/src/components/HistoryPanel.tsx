@@ -4,6 +4,7 @@ import type { ApiErrorShape } from '../../../shared/errors'
 import { formatWhen } from '../lib/units'
 import { modelLabel, ValidationChip } from './AskStatusChip'
 import { ErrorPanel } from './ErrorPanel'
+import { ListSearch } from './ListSearch'
 
 interface Props {
   items: HistoryItem[]
@@ -24,20 +25,7 @@ export function HistoryPanel({ items, loaded, error, onRerun, onMark }: Props) {
 
   return (
     <div className="history" data-testid="history-panel">
-      <div className="history__toolbar">
-        <input
-          className="input history__search"
-          type="search"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          placeholder="Search questions and SQL"
-          aria-label="Search the history"
-          data-testid="history-search"
-        />
-        <span className="muted small">
-          {shown.length === items.length ? `${items.length} asked` : `${shown.length} of ${items.length}`}
-        </span>
-      </div>
+      <ListSearch value={search} onChange={setSearch} placeholder="Search questions and SQL" testId="history-search" shown={shown.length} total={items.length} noun="asked" />
       {error && <ErrorPanel error={error} title="Could not read the history" />}
       <ul className="history__list" aria-label="Asked questions">
         {loaded && items.length === 0 && <li className="history__empty muted">Nothing asked yet on this database.</li>}

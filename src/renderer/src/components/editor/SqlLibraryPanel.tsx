@@ -4,6 +4,7 @@ import type { SavedQuery, SqlRun } from '../../../../shared/workspace'
 import { getApi } from '../../api'
 import { formatWhen } from '../../lib/units'
 import { ErrorPanel } from '../ErrorPanel'
+import { ListSearch } from '../ListSearch'
 
 type Kind = 'runs' | 'saved'
 
@@ -52,18 +53,15 @@ export function SqlLibraryPanel({ kind, dbId, version, saved, onOpen, onRun, onD
 
   return (
     <div className="history" data-testid={kind === 'runs' ? 'sql-runs-panel' : 'saved-queries-panel'}>
-      <div className="history__toolbar">
-        <input
-          className="input history__search"
-          type="search"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          placeholder={kind === 'runs' ? 'Search the SQL you ran' : 'Search saved queries'}
-          aria-label={kind === 'runs' ? 'Search the SQL you ran' : 'Search saved queries'}
-          data-testid="sql-library-search"
-        />
-        <span className="muted small">{shown === total ? `${total} ${kind === 'runs' ? 'run' : 'saved'}` : `${shown} of ${total}`}</span>
-      </div>
+      <ListSearch
+        value={search}
+        onChange={setSearch}
+        placeholder={kind === 'runs' ? 'Search the SQL you ran' : 'Search saved queries'}
+        testId="sql-library-search"
+        shown={shown}
+        total={total}
+        noun={kind === 'runs' ? 'run' : 'saved'}
+      />
       {error && <ErrorPanel error={error} title="Could not read the SQL history" onDismiss={() => setError(null)} />}
       <ul className="history__list" aria-label={kind === 'runs' ? 'SQL run by hand' : 'Saved queries'}>
         {kind === 'runs' && loaded && runs.length === 0 && <li className="history__empty muted">No SQL run by hand on this database yet.</li>}
