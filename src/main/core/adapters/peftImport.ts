@@ -11,10 +11,10 @@
 // modules_to_save are full weights, LoRA biases and per-module alphas have no place in the format.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readGgufFileInfo } from 'node-llama-cpp'
 import { SqlstillError } from '../../../shared/errors'
 import type { PeftImportResult } from '../../../shared/models'
 import { writeGguf, type GgufTensor, type GgufValue } from '../gguf/writer'
+import { readCheckedGgufFile } from '../llm/gguf'
 import { sha256File } from '../train/fileHash'
 import { readSafetensors } from './safetensors'
 
@@ -129,7 +129,7 @@ export async function importPeftAdapter(options: PeftImportOptions): Promise<Pef
   }
   if (!existsSync(options.base)) throw new SqlstillError('NOT_FOUND', `base model not found: ${options.base}`, { path: options.base })
 
-  const info = await readGgufFileInfo(options.base, { sourceType: 'filesystem', ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.token_type', 'tokenizer.ggml.scores', 'tokenizer.ggml.merges'], logWarnings: false })
+  const { info } = await readCheckedGgufFile(options.base)
   const meta = info.metadata as unknown as Record<string, Record<string, unknown>>
   const arch = String(meta.general?.architecture ?? '')
   const archMeta = (meta[arch] ?? {}) as Record<string, unknown>

@@ -50,19 +50,26 @@ function trainedPrompt(metadata: Record<string, Record<string, unknown> | undefi
   }
 }
 
-/** Reads any GGUF file's header (model or adapter). NOT_FOUND when missing, NOT_A_MODEL when not a GGUF. */
-export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
+/**
+ * node-llama-cpp's view of a GGUF's header (metadata and tensor shapes, the token lists left out), read only after the
+ * structure check: its parser allocates what a crafted header declares. NOT_FOUND when missing, NOT_A_MODEL when not
+ * a GGUF.
+ */
+export async function readCheckedGgufFile(path: string): Promise<{ info: Awaited<ReturnType<typeof readGgufFileInfo>>; sizeBytes: number }> {
   const sizeBytes = await checkFile(path)
-  let info: Awaited<ReturnType<typeof readGgufFileInfo>>
   try {
-    // node-llama-cpp's parser allocates what a crafted header declares: it sees only files whose header fits
     await checkGgufStructure(path)
-    info = await readGgufFileInfo(path, { sourceType: 'filesystem', ignoreKeys: IGNORED_KEYS, logWarnings: false })
+    return { info: await readGgufFileInfo(path, { sourceType: 'filesystem', ignoreKeys: IGNORED_KEYS, logWarnings: false }), sizeBytes }
   } catch (err) {
     if (err instanceof SqlstillError) throw err
     if (isPermissionDenied(err)) throw new SqlstillError('PERMISSION_DENIED', `No permission to read ${path}`, { path })
     throw new SqlstillError('NOT_A_MODEL', `${path} is not a readable GGUF file: ${(err as Error).message}`, { path })
   }
+}
+
+/** Reads any GGUF file's header (model or adapter). NOT_FOUND when missing, NOT_A_MODEL when not a GGUF. */
+export async function readGgufHeader(path: string): Promise<GgufModelInfo> {
+  const { info, sizeBytes } = await readCheckedGgufFile(path)
   const metadata = info.metadata as unknown as Record<string, Record<string, unknown> | undefined>
   const general = (metadata.general ?? {}) as Record<string, unknown>
   const architecture = typeof general.architecture === 'string' ? general.architecture : ''
