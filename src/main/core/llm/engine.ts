@@ -259,8 +259,10 @@ export class ModelEngine {
   private acquire(tokens: Token[]): Promise<LlamaContextSequence> {
     if (this.idle.length === 0) return new Promise((resolve) => this.waiting.push(resolve))
     let best = 0
-    for (let i = 1; i < this.idle.length; i++) {
-      if (this.idle[i]!.compareContextTokens(tokens).firstDifferentIndex > this.idle[best]!.compareContextTokens(tokens).firstDifferentIndex) best = i
+    let bestShared = -1
+    for (const [i, sequence] of this.idle.entries()) {
+      const shared = this.idle.length === 1 ? 0 : sequence.compareContextTokens(tokens).firstDifferentIndex
+      if (shared > bestShared) [best, bestShared] = [i, shared]
     }
     return Promise.resolve(this.idle.splice(best, 1)[0]!)
   }
