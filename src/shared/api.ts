@@ -14,6 +14,7 @@ import type { PeftImportResult } from './models'
 import type { GgufModelInfo, LoadedModelInfo, ModelDownloadProgress, ModelEntry, RecommendedModel } from './models'
 import type { QueryResult } from './query'
 import type { Schema } from './schema'
+import type { DatabaseEngine } from './engine'
 import { SqlstillError, isErrorShape, type Envelope } from './errors'
 import type { Settings } from './settings'
 import { settingsPatchSchema } from './settings'
@@ -40,6 +41,7 @@ export interface AppInfo {
 export interface DatabaseInfo {
   /** Handle for this open database; valid until `db.close`. */
   id: string
+  engine: DatabaseEngine
   path: string
   name: string
   sizeBytes: number

@@ -8,6 +8,12 @@
 // setters such as query_only=OFF), so one query can never change what the next one sees. Reading PRAGMAs,
 // EXPLAIN of a read and VALUES run normally. The connection is opened read-only with query_only on, so the
 // file stays untouched even if a check were wrong.
+//
+// Other engines (DuckDB, PostgreSQL) implement the same DatabaseHandle; openDatabase picks one from the target's
+// form (shared/engine.ts: a postgres:// URL, a .duckdb/.csv/.parquet path, else SQLite).
+import { statSync } from 'node:fs'
+import { engineOf } from '../../../shared/engine'
+import { SqlstillError } from '../../../shared/errors'
 import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
 
 export type { DatabaseHandle, OpenOptions } from '../hosts/database/client'
@@ -17,6 +23,21 @@ export { introspectSchema, quoteIdent } from './introspect'
 export { openReadOnlySync, checkDatabaseFile } from './openReadOnly'
 export { runQuery, compileStatement, trimStatement } from './execute'
 
-export function openDatabase(path: string, opts?: OpenOptions): Promise<DatabaseHandle> {
-  return HostedDatabase.open(path, opts)
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** Opens a database read-only: a SQLite file, a DuckDB database or data file/folder, or a postgres:// URL. */
+export async function openDatabase(target: string, opts?: OpenOptions): Promise<DatabaseHandle> {
+  const engine = engineOf(target, { folderIsData: isDirectory(target) })
+  switch (engine) {
+    case 'sqlite':
+      return HostedDatabase.open(target, opts)
+    default:
+      throw new SqlstillError('UNSUPPORTED', `Opening ${engine} databases is not built yet.`, { engine })
+  }
 }

@@ -127,6 +127,7 @@ export class CoreService {
     }
     const info: DatabaseInfo = {
       id: handle.id,
+      engine: handle.engine,
       path: handle.path,
       name: handle.name,
       sizeBytes: handle.sizeBytes,

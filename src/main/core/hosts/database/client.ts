@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { SqlstillError } from '../../../../shared/errors'
 import { formatBytes } from '../../../../shared/format'
 import { DEFAULT_QUERY_TIMEOUT_MS, type QueryOptions, type QueryResult } from '../../../../shared/query'
+import type { DatabaseEngine } from '../../../../shared/engine'
 import type { Schema } from '../../../../shared/schema'
 import { entryPoint } from '../entries'
 import type { CompileResult } from '../../db/execute'
@@ -14,6 +15,9 @@ import { MEMORY_CAP_SIGNAL, QUERY_PROCESS_MEMORY_CAP_BYTES, type HostOp, type Ho
 
 export interface DatabaseHandle {
   readonly id: string
+  /** Which engine runs it: the dialect prompts ask for, and the one that checks and runs every statement. */
+  readonly engine: DatabaseEngine
+  /** The file, folder or connection URL (without its password) it was opened from. */
   readonly path: string
   readonly name: string
   readonly sizeBytes: number
@@ -66,6 +70,7 @@ function installExitHook(): void {
 
 export class HostedDatabase implements DatabaseHandle {
   readonly id = randomUUID()
+  readonly engine = 'sqlite' as const
   readonly path: string
   readonly name: string
   readonly sizeBytes: number
