@@ -1,5 +1,6 @@
 // Pure helpers for the customize views: stage names in words, run states, the wizard's input checks.
-import type { RunState, StageName, StageStatus } from '../../../shared/customize'
+import type { RunState, StageExtras, StageName, StageStatus } from '../../../shared/customize'
+import { formatCount } from './format'
 import type { RequestOf } from '../../../shared/api'
 import type { TeacherConfig } from '../../../shared/teacher'
 
@@ -31,6 +32,33 @@ export function teacherLabel(config: TeacherConfig | null): string | null {
 export function teacherIdLabel(id: string): string {
   if (id === 'synth') return 'built-in synthesizer'
   return id.replace(/^local:/, 'local ').replace(/^openai:/, '')
+}
+
+type TeacherThroughput = NonNullable<StageExtras['sql']['throughput']>
+
+function duration(seconds: number): string {
+  return seconds < 90 ? `${Math.round(seconds)} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`
+}
+
+/**
+ * The SQL stage's teacher facts, in the order a user sizing a 10,000-pair run asks them: how many at a time, how
+ * fast, how many tokens, what it cost. A cost is shown only when the teacher has prices (the local model and a
+ * server without pricing cost nothing we could know), and then to the cent, or to 4 decimals below a cent.
+ */
+export function teacherThroughputParts(t: TeacherThroughput): string[] {
+  const parts = [`${formatCount(t.concurrency)} at a time`]
+  parts.push(`${formatCount(t.asked)} asked in ${duration(t.seconds)}`)
+  if (t.questionsPerSecond !== null) parts.push(`${t.questionsPerSecond >= 10 ? Math.round(t.questionsPerSecond) : t.questionsPerSecond.toFixed(2)} questions/s`)
+  const u = t.usage
+  if (u) {
+    const req = [`${formatCount(u.requests)} requests`]
+    if (u.cacheHits) req.push(`${formatCount(u.cacheHits)} from the cache`)
+    if (u.retries) req.push(`${formatCount(u.retries)} retried`)
+    parts.push(req.join(', '))
+    parts.push(`${formatCount(u.promptTokens)} prompt + ${formatCount(u.completionTokens)} completion tokens`)
+    if (u.costUsd !== undefined) parts.push(`$${u.costUsd >= 0.01 || u.costUsd === 0 ? u.costUsd.toFixed(2) : u.costUsd.toFixed(4)}`)
+  }
+  return parts
 }
 
 export function fileName(path: string): string {

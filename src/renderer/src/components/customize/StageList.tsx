@@ -1,7 +1,7 @@
 import type { CustomizeProgress, RunManifest, StageName, StageRecord } from '../../../../shared/customize'
 import { isStageBoundary, STAGES } from '../../../../shared/customize'
 import { formatCount } from '../../lib/format'
-import { STAGE_LABELS, STATE_CHIP } from '../../lib/customize'
+import { STAGE_LABELS, STATE_CHIP, teacherThroughputParts } from '../../lib/customize'
 
 function seconds(record: StageRecord): string | null {
   if (!record.startedAt || !record.finishedAt) return null
@@ -76,6 +76,11 @@ export function StageList({
               </div>
             )}
             <Reasons reasons={record.dropped} testId="stage-dropped" />
+            {name === 'sql' && manifest.stages.sql.extra?.throughput && (
+              <div className="cz-stage__teacher muted small" data-testid="stage-teacher-throughput">
+                Teacher: {teacherThroughputParts(manifest.stages.sql.extra.throughput).join(' · ')}
+              </div>
+            )}
             {record.filters && (
               <table className="cz-filters" data-testid="stage-filters">
                 <thead>
