@@ -1,5 +1,7 @@
 // The database schema model every layer shares: prompts, the schema browser, the synthesizer, the evaluator.
 // Plain data only (structured-clone and JSON safe) so it crosses IPC, HTTP and worker boundaries unchanged.
+import type { DatabaseEngine } from './engine'
+
 
 /** A BLOB is its byte length; a query result adds `head`, its first bytes as base64, for the grid's hex viewer. */
 export type SqlValue = string | number | null | boolean | { $blob: number; head?: string } | { $bigint: string }
@@ -78,6 +80,11 @@ export interface Table {
 export interface Schema {
   /** Stable identifier of the database's structure (hash of its CREATE statements). */
   fingerprint: string
+  /**
+   * The engine that introspected it, which is the dialect every prompt built from this schema asks for. Absent means
+   * SQLite: schemas built by hand (tests, fixtures, stored datasets from before other engines) are SQLite's.
+   */
+  engine?: DatabaseEngine
   tables: Table[]
   /** Milliseconds the introspection took. */
   introspectionMs: number

@@ -11,8 +11,8 @@
 //
 // Other engines (DuckDB, PostgreSQL) implement the same DatabaseHandle; openDatabase picks one from the target's
 // form (shared/engine.ts: a postgres:// URL, a .duckdb/.csv/.parquet path, else SQLite).
-import { statSync } from 'node:fs'
-import { engineOf } from '../../../shared/engine'
+import { readdirSync, statSync } from 'node:fs'
+import { engineOf, isDuckDbDataFile } from '../../../shared/engine'
 import { SqlstillError } from '../../../shared/errors'
 import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
 
@@ -23,9 +23,10 @@ export { introspectSchema, quoteIdent } from './introspect'
 export { openReadOnlySync, checkDatabaseFile } from './openReadOnly'
 export { runQuery, compileStatement, trimStatement } from './execute'
 
-function isDirectory(path: string): boolean {
+/** A folder is opened by DuckDB when it holds data files; any other folder goes to SQLite's opener, which says what it is. */
+function isDataFolder(path: string): boolean {
   try {
-    return statSync(path).isDirectory()
+    return statSync(path).isDirectory() && readdirSync(path).some((name) => isDuckDbDataFile(name))
   } catch {
     return false
   }
@@ -33,7 +34,7 @@ function isDirectory(path: string): boolean {
 
 /** Opens a database read-only: a SQLite file, a DuckDB database or data file/folder, or a postgres:// URL. */
 export async function openDatabase(target: string, opts?: OpenOptions): Promise<DatabaseHandle> {
-  const engine = engineOf(target, { folderIsData: isDirectory(target) })
+  const engine = engineOf(target, { folderIsData: isDataFolder(target) })
   switch (engine) {
     case 'sqlite':
       return HostedDatabase.open(target, opts)

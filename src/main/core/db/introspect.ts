@@ -138,7 +138,7 @@ export function introspectSchema(db: Database.Database, opts: IntrospectOptions 
     )
     .digest('hex')
 
-  return { fingerprint, tables, introspectionMs: Math.round((performance.now() - start) * 10) / 10 }
+  return { fingerprint, engine: 'sqlite', tables, introspectionMs: Math.round((performance.now() - start) * 10) / 10 }
 }
 
 function prepareAll(db: Database.Database) {

@@ -1,6 +1,7 @@
 // Text-to-SQL prompts in two forms: chat messages (models with a chat template) and a plain completion prompt
 // (base models and the tiny test models). Everything that is the same for every question on a database —
 // instructions, schema, rules, examples — comes first, so the model's KV cache can be reused across questions.
+import { ENGINE_DIALECTS } from '../../../shared/engine'
 import type { Schema } from '../../../shared/schema'
 import type { LinkedSchema, LinkOptions } from './link'
 import { linkSchema } from './link'
@@ -21,6 +22,7 @@ export interface PromptInput {
   /** Free-text business rules the user wrote for this database ("revenue means price * quantity"). */
   rules?: string
   examples?: FewShotExample[]
+  /** Overrides the dialect named by the schema's engine (SQLite when it names none). */
   dialect?: string
   link?: LinkOptions
 }
@@ -67,7 +69,7 @@ function sqlBody(sql: string): string {
 }
 
 export function buildPrompt(input: PromptInput): BuiltPrompt {
-  const dialect = input.dialect ?? 'SQLite'
+  const dialect = input.dialect ?? ENGINE_DIALECTS[input.schema.engine ?? 'sqlite']
   const linked = linkSchema(input.schema, input.question, input.link)
   const rules = rulesLines(input.rules)
   const examples = input.examples ?? []
