@@ -52,7 +52,9 @@ export interface DatabaseInfo {
 }
 
 export interface RecentDatabase {
+  /** A file or folder path, or a postgres:// URL without its password. */
   path: string
+  engine: DatabaseEngine
   name: string
   openedAt: string
   /** False when the file has gone since it was last opened. */
@@ -89,7 +91,14 @@ const userPairSchema = z.object({ question: z.string().min(1).max(4000), sql: z.
 
 export const requestSchemas = {
   'app.info': z.void(),
-  'db.open': z.object({ path: z.string().min(1).max(4096) }),
+  'db.open': z.object({
+    /** A database file, a folder of CSV/Parquet/JSON files, or a postgres:// URL. */
+    path: z.string().min(1).max(4096),
+    /** A server's password for this connection (never stored unless rememberPassword). */
+    password: z.string().max(1024).optional(),
+    /** Keep the password in the system keychain for this URL (desktop app only). */
+    rememberPassword: z.boolean().optional(),
+  }),
   'db.openDemo': z.void(),
   'db.close': z.object({ dbId: id }),
   'db.list': z.void(),

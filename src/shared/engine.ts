@@ -46,3 +46,50 @@ export function engineOf(target: string, opts: { folderIsData?: boolean } = {}):
   if (opts.folderIsData) return 'duckdb'
   return 'sqlite'
 }
+
+export interface PostgresTarget {
+  host: string
+  port: number
+  database: string
+  user: string
+}
+
+export const DEFAULT_POSTGRES_PORT = 5432
+
+/** A postgres:// URL from a connection form's fields (never with a password: that travels on its own). */
+export function postgresUrl(t: PostgresTarget): string {
+  const host = t.host.includes(':') && !t.host.startsWith('[') ? `[${t.host}]` : t.host
+  return `postgres://${encodeURIComponent(t.user)}@${host}:${t.port}/${encodeURIComponent(t.database)}`
+}
+
+/**
+ * Splits the password off a postgres:// URL: the rest is what is shown, remembered in Recent and used as the
+ * keychain entry's name, so a password typed into a URL is never written anywhere in clear.
+ */
+export function splitPostgresPassword(url: string): { url: string; password: string | undefined } {
+  let parsed: URL
+  try {
+    parsed = new URL(url.trim())
+  } catch {
+    return { url: url.trim(), password: undefined }
+  }
+  const password = parsed.password ? decodeURIComponent(parsed.password) : undefined
+  parsed.password = ''
+  return { url: parsed.toString(), password }
+}
+
+/** The fields of a postgres:// URL, for the connection form; null when it is not one. */
+export function parsePostgresUrl(url: string): PostgresTarget | null {
+  if (!isPostgresUrl(url)) return null
+  try {
+    const u = new URL(url.trim())
+    return {
+      host: u.hostname.replace(/^\[|\]$/gu, '') || 'localhost',
+      port: u.port ? Number(u.port) : DEFAULT_POSTGRES_PORT,
+      database: decodeURIComponent(u.pathname.replace(/^\//u, '')) || decodeURIComponent(u.username),
+      user: decodeURIComponent(u.username),
+    }
+  } catch {
+    return null
+  }
+}

@@ -30,3 +30,7 @@ export function parseTrainBackend(value: string): TrainBackend {
   if (!(TRAIN_BACKENDS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${TRAIN_BACKENDS.join(', ')}`)
   return value as TrainBackend
 }
+
+/** How every command names the database it works on: any engine openDatabase accepts. */
+export const DATABASE_ARGUMENT_HELP =
+  'a SQLite or DuckDB file, a CSV/Parquet/JSON file or a folder of them, or a postgres://user@host:port/db URL (password from PGPASSWORD)'

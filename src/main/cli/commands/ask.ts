@@ -11,7 +11,7 @@ import type { Backend, ModelManager } from '../../core/llm'
 import { defaultDataDir } from '../../core/platform/paths'
 import { JsonFileStore, readSettings } from '../../core/settings/keyValueStore'
 import { formatResult } from '../output'
-import { parseAdapterScale, parsePositiveInt } from '../parse'
+import { DATABASE_ARGUMENT_HELP, parseAdapterScale, parsePositiveInt } from '../parse'
 
 interface AskCliOptions {
   model?: string
@@ -55,7 +55,7 @@ export function register(program: Command): void {
   program
     .command('ask')
     .description('write SQL for a question with the local student model, check it against the database, print the result')
-    .argument('<db>', 'path to a SQLite database file')
+    .argument('<db>', DATABASE_ARGUMENT_HELP)
     .argument('<question>', 'the question, in plain language')
     .option('-m, --model <model>', 'model: a .gguf path, a model id, or an hf:/https: URI (downloaded once)')
     .option('--adapter <path>', 'LoRA adapter (.gguf) to apply')

@@ -7,13 +7,13 @@ import type { Schema, Table } from '../../../shared/schema'
 import { openDatabase } from '../../core/db'
 import { isPermissionDenied } from '../../core/platform/fileErrors'
 import { formatResult, type OutputFormat } from '../output'
-import { parsePositiveInt } from '../parse'
+import { DATABASE_ARGUMENT_HELP, parsePositiveInt } from '../parse'
 
 export function register(program: Command): void {
   program
     .command('schema')
-    .description('print the schema of a SQLite database (tables, columns, keys, row counts)')
-    .argument('<db>', 'path to a SQLite database file')
+    .description('print the schema of a database (tables, columns, keys, row counts)')
+    .argument('<db>', DATABASE_ARGUMENT_HELP)
     .option('--json', 'print the full schema model as JSON')
     .action(async (dbPath: string, opts: { json?: boolean }) => {
       const db = await openDatabase(dbPath)
@@ -28,7 +28,7 @@ export function register(program: Command): void {
   program
     .command('query')
     .description('run one read-only SQL statement and print the result')
-    .argument('<db>', 'path to a SQLite database file')
+    .argument('<db>', DATABASE_ARGUMENT_HELP)
     .argument('[sql]', 'the SQL statement (SELECT / WITH …); after "--" when it starts with "-" (a comment)')
     .option('--sql-file <file>', 'read the statement from a file ("-" for standard input): any length, any first character')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))

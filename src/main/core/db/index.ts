@@ -24,7 +24,7 @@ export { openReadOnlySync, checkDatabaseFile } from './openReadOnly'
 export { runQuery, compileStatement, trimStatement } from './execute'
 
 /** A folder is opened by DuckDB when it holds data files; any other folder goes to SQLite's opener, which says what it is. */
-function isDataFolder(path: string): boolean {
+export function isDataFolder(path: string): boolean {
   try {
     return statSync(path).isDirectory() && readdirSync(path).some((name) => isDuckDbDataFile(name))
   } catch {

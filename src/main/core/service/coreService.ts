@@ -8,7 +8,9 @@ import { SqlstillError } from '../../../shared/errors'
 import { normalizeSettings, type Settings } from '../../../shared/settings'
 import { importPeftAdapter } from '../adapters/peftImport'
 import { AskService } from '../ask/service'
-import { openDatabase, type DatabaseHandle } from '../db'
+import { isDataFolder, openDatabase, type DatabaseHandle } from '../db'
+import { rememberServerPassword, resolveServerPassword } from '../db/serverPassword'
+import { engineOf, isPostgresUrl } from '../../../shared/engine'
 import { readModelInfo, RECOMMENDED_MODELS } from '../llm'
 import { demoDatabasePath } from '../platform/paths'
 import { readSettings, writeSettings, type KeyValueStore } from '../settings/keyValueStore'
@@ -46,6 +48,14 @@ interface OpenEntry {
 }
 
 /** The file a path names, symlinks resolved; the path itself when it cannot be resolved (openDatabase then says why). */
+function isDirectorySafe(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 function realPathOr(path: string): string {
   try {
     return realpathSync(path)
@@ -101,7 +111,8 @@ export class CoreService {
    * symlink, `..`) is the same database, and so are opens of it still in flight: each database is one query process
    * (~55 MB), so they are also capped at MAX_OPEN_DATABASES.
    */
-  openDatabase(path: string): Promise<DatabaseInfo> {
+  openDatabase(path: string, opts: { password?: string; rememberPassword?: boolean } = {}): Promise<DatabaseInfo> {
+    if (isPostgresUrl(path)) return this.openServer(path, opts)
     const real = realPathOr(resolve(path))
     for (const entry of this.open.values()) if (entry.realPath === real) return Promise.resolve(entry.info)
     const pending = this.opening.get(real)
@@ -116,8 +127,25 @@ export class CoreService {
     return task
   }
 
-  private async openNow(real: string): Promise<DatabaseInfo> {
-    const handle = await openDatabase(real)
+  /** A PostgreSQL server: one connection per URL (user, host, port, database), its password never part of the key. */
+  private async openServer(target: string, opts: { password?: string; rememberPassword?: boolean }): Promise<DatabaseInfo> {
+    const { url, password, from } = await resolveServerPassword(target, opts.password, this.options.secretStore)
+    for (const entry of this.open.values()) if (entry.realPath === url) return entry.info
+    const pending = this.opening.get(url)
+    if (pending) return pending
+    if (this.open.size + this.opening.size >= MAX_OPEN_DATABASES) {
+      throw new SqlstillError('TOO_LARGE', `${MAX_OPEN_DATABASES} databases are open already; close one to open another.`, { limit: MAX_OPEN_DATABASES })
+    }
+    const task = this.openNow(url, password).finally(() => this.opening.delete(url))
+    this.opening.set(url, task)
+    const info = await task
+    // Only a password that just worked is kept, and only when asked.
+    if (opts.rememberPassword && password !== undefined && from !== 'keychain') await rememberServerPassword(url, password, this.options.secretStore)
+    return info
+  }
+
+  private async openNow(real: string, password?: string): Promise<DatabaseInfo> {
+    const handle = await openDatabase(real, password === undefined ? undefined : { password })
     let schema
     try {
       schema = await handle.schema()
@@ -166,15 +194,19 @@ export class CoreService {
     if (!Array.isArray(stored)) return []
     return stored
       .filter((r) => r && typeof r.path === 'string')
-      .map((r) => ({ path: r.path, name: r.name ?? basename(r.path), openedAt: r.openedAt ?? '', exists: existsSync(r.path) }))
+      .map((r) => {
+        const engine = engineOf(r.path, { folderIsData: !isPostgresUrl(r.path) && isDirectorySafe(r.path) })
+        // A server cannot be checked without connecting: it is listed as there.
+        return { path: r.path, engine, name: r.name ?? basename(r.path), openedAt: r.openedAt ?? '', exists: engine === 'postgres' || existsSync(r.path) }
+      })
   }
 
   private rememberRecent(info: DatabaseInfo): void {
     const next = [
-      { path: info.path, name: info.name, openedAt: info.openedAt, exists: true },
+      { path: info.path, engine: info.engine, name: info.name, openedAt: info.openedAt, exists: true },
       ...this.recent().filter((r) => r.path !== info.path),
     ].slice(0, MAX_RECENT)
-    this.options.store.set(RECENT_KEY, next.map(({ exists: _exists, ...r }) => r))
+    this.options.store.set(RECENT_KEY, next.map(({ exists: _exists, engine: _engine, ...r }) => r))
     this.events.emit('recent.changed', next)
   }
 
@@ -189,10 +221,12 @@ export class CoreService {
         demoDatabasePath: this.demoPath,
         dataDir: this.options.dataDir,
       }),
-      'db.open': async ({ path }) => {
+      'db.open': async ({ path, password, rememberPassword }) => {
+        if (isPostgresUrl(path)) return this.openDatabase(path, { password, rememberPassword })
         if (!existsSync(path)) throw new SqlstillError('NOT_FOUND', `No such file: ${path}`, { path })
-        if (statSync(path).isDirectory())
-          throw new SqlstillError('NOT_A_DATABASE', `${path} is a folder, not a SQLite database file.`, { path })
+        if (statSync(path).isDirectory() && engineOf(path, { folderIsData: isDataFolder(path) }) !== 'duckdb') {
+          throw new SqlstillError('NOT_A_DATABASE', `${path} is a folder with no CSV, Parquet or JSON files in it, not a database file.`, { path })
+        }
         return this.openDatabase(path)
       },
       'db.openDemo': async () => {

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { SqlstillError, toErrorShape } from '../../../../shared/errors'
 import type { Schema } from '../../../../shared/schema'
-import { openDatabase, type DatabaseHandle } from '../../db'
+import { isDataFolder, openDatabase, type DatabaseHandle } from '../../db'
+import { ENGINE_LABELS, engineOf } from '../../../../shared/engine'
 import { computeHardness } from '../../eval/hardness'
 import { executesWithin, onlySelect, parsesAndCompiles, type QuestionSql } from '../filters'
 import type { Teacher } from '../../teacher/types'
@@ -111,6 +112,16 @@ export async function runCustomization(options: CustomizeOptions, deps: Customiz
     throw new SqlstillError('BAD_REQUEST', `${outDir} already holds a customization run; resume it or choose another folder.`, { path: outDir })
   }
   if (!options.studentModel) throw new SqlstillError('BAD_REQUEST', 'A student model is needed (the model to customize).')
+  const engine = engineOf(options.dbPath, { folderIsData: isDataFolder(options.dbPath) })
+  if (engine !== 'sqlite') {
+    // Asking, the teacher diff and evaluation run on every engine through the DatabaseHandle; the synthesizer's
+    // templates and the filters still read the database with SQLite's own in-process API.
+    throw new SqlstillError(
+      'UNSUPPORTED',
+      `Customization runs on SQLite databases for now; ${ENGINE_LABELS[engine]} databases can be queried, asked and evaluated, but not yet customized for.`,
+      { engine },
+    )
+  }
   const settings = settingsFrom(options)
   if (!existsSync(settings.dbPath)) throw new SqlstillError('NOT_FOUND', `The database ${settings.dbPath} does not exist.`, { path: settings.dbPath })
   mkdirSync(outDir, { recursive: true })
