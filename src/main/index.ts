@@ -11,6 +11,7 @@ import { dispatch } from './core/service/dispatch'
 import { CoreService } from './core/service/coreService'
 import type { KeyValueStore } from './core/settings/keyValueStore'
 import type { SecretStore } from './core/teacher/openaiTeacher'
+import { DUCKDB_DATA_EXTENSIONS, DUCKDB_DATABASE_EXTENSIONS } from '../shared/engine'
 import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './electron/appProtocol'
 import { createWindowOptions, DEFAULT_BOUNDS, isAllowedNavigation, type WindowBounds } from './electron/windowOptions'
 import { CONTENT_SECURITY_POLICY } from './web/webHost'
@@ -36,6 +37,9 @@ function serveRenderer(): void {
     }
   })
 }
+
+/** Electron's filters take extensions without the dot. */
+const DUCKDB_EXTENSIONS = [...DUCKDB_DATABASE_EXTENSIONS, ...DUCKDB_DATA_EXTENSIONS].map((e) => e.slice(1))
 
 const SECRETS_KEY = 'secrets'
 
@@ -93,10 +97,12 @@ async function start(): Promise<void> {
     secretStore: safeStorageSecrets(electronStore),
     pickDatabaseFile: async () => {
       const options = {
-        title: 'Open SQLite database',
+        title: 'Open a database',
         properties: ['openFile' as const],
         filters: [
+          { name: 'Databases and data files', extensions: ['sqlite', 'sqlite3', 'db', 'db3', 's3db', 'sl3', ...DUCKDB_EXTENSIONS] },
           { name: 'SQLite databases', extensions: ['sqlite', 'sqlite3', 'db', 'db3', 's3db', 'sl3'] },
+          { name: 'DuckDB, CSV, Parquet, JSON', extensions: DUCKDB_EXTENSIONS },
           { name: 'All files', extensions: ['*'] },
         ],
       }

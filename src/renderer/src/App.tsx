@@ -288,14 +288,11 @@ export function App() {
     setTimeout(() => editor.current?.dropTab(tabId), 0)
   }
 
-  const openDatabase = async () => {
+  // One dialog in both shells: files (with the native picker where there is one) and PostgreSQL servers.
+  const openDatabase = () => {
     dbs.clearOpenError()
-    if (dbs.appInfo?.capabilities.nativeFileDialog) {
-      await dbs.openWithNativeDialog()
-    } else {
-      dbs.refreshRecent()
-      setDialogOpen(true)
-    }
+    dbs.refreshRecent()
+    setDialogOpen(true)
   }
 
   // A table's SELECT goes into the tab when it is empty, else into a new tab named after the table.
@@ -564,7 +561,11 @@ export function App() {
           recent={dbs.recent}
           opening={dbs.opening}
           error={dbs.openError}
+          nativeFileDialog={Boolean(dbs.appInfo?.capabilities.nativeFileDialog)}
+          canRememberPassword={dbs.appInfo?.shell === 'electron'}
           onOpenPath={async (p) => (await dbs.openPath(p)) && setDialogOpen(false)}
+          onOpenServer={async (url, password, remember) => (await dbs.openServer(url, password, remember)) && setDialogOpen(false)}
+          onChooseFile={async () => (await dbs.openWithNativeDialog()) && setDialogOpen(false)}
           onOpenDemo={async () => (await dbs.openDemo()) && setDialogOpen(false)}
           onForget={(p) => void dbs.forgetRecent(p)}
           onClose={() => {

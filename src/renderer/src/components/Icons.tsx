@@ -86,3 +86,19 @@ export const DiagramIcon = (p: SVGProps<SVGSVGElement>) => (
     <path d="M7 4.5h2.5a1.5 1.5 0 0 1 1.5 1.5v3" />
   </svg>
 )
+/** DuckDB: columns of a columnar store. */
+export const ColumnsIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <rect x="1.5" y="2.5" width="3.5" height="11" rx="1" />
+    <rect x="6.25" y="5" width="3.5" height="8.5" rx="1" />
+    <rect x="11" y="7.5" width="3.5" height="6" rx="1" />
+  </svg>
+)
+/** A database server (PostgreSQL): two rack units with status lights. */
+export const ServerIcon = (p: SVGProps<SVGSVGElement>) => (
+  <svg {...base} {...p}>
+    <rect x="1.5" y="2" width="13" height="5" rx="1.2" />
+    <rect x="1.5" y="9" width="13" height="5" rx="1.2" />
+    <path d="M4 4.5h.01M4 11.5h.01M7 4.5h5M7 11.5h5" strokeLinecap="round" />
+  </svg>
+)

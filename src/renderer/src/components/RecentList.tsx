@@ -1,4 +1,6 @@
 import type { RecentDatabase } from '../../../shared/api'
+import { ENGINE_LABELS } from '../../../shared/engine'
+import { EngineIcon } from './EngineIcon'
 
 interface Props {
   recent: RecentDatabase[]
@@ -20,10 +22,12 @@ export function RecentList({ recent, disabled, onOpen, onForget }: Props) {
             className="recent-item__open"
             disabled={disabled || !r.exists}
             onClick={() => onOpen(r.path)}
-            title={r.exists ? r.path : `${r.path} (file not found)`}
+            title={`${ENGINE_LABELS[r.engine]} · ${r.exists ? r.path : `${r.path} (file not found)`}`}
             aria-label={`Open ${r.name}${r.exists ? '' : ' (missing)'}`}
           >
-            <span className="recent-item__name">{r.name}</span>
+            <span className="recent-item__name">
+              <EngineIcon engine={r.engine} /> {r.name}
+            </span>
             <span className="recent-item__path">{r.path}</span>
           </button>
           <button type="button" className="icon-btn" onClick={() => onForget(r.path)} aria-label={`Forget ${r.name}`} title="Remove from the list">

@@ -2,7 +2,9 @@ import type { DatabaseInfo } from '../../../shared/api'
 import type { LoadedModelInfo } from '../../../shared/models'
 import type { Settings } from '../../../shared/settings'
 import { formatBytes } from '../../../shared/format'
-import { ChipIcon, DatabaseIcon, GearIcon } from './Icons'
+import { ChipIcon, GearIcon } from './Icons'
+import { EngineIcon } from './EngineIcon'
+import { ENGINE_LABELS } from '../../../shared/engine'
 import { TeacherButton } from './teacher/TeacherButton'
 
 interface Props {
@@ -43,9 +45,9 @@ export function TopBar(props: Props) {
                 role="tab"
                 aria-selected={active}
                 onClick={() => onSelect(db.id)}
-                title={`${db.path}\n${db.tableCount} tables · ${db.viewCount} views · ${formatBytes(db.sizeBytes)} · read-only`}
+                title={`${ENGINE_LABELS[db.engine]} · ${db.path}\n${db.tableCount} tables · ${db.viewCount} views${db.engine === 'postgres' ? '' : ` · ${formatBytes(db.sizeBytes)}`} · read-only`}
               >
-                <DatabaseIcon className="db-tab__icon" />
+                <EngineIcon engine={db.engine} className="db-tab__icon" />
                 <span className="db-tab__name">{db.name}</span>
                 {db.isDemo && <span className="db-tab__badge">demo</span>}
               </button>

@@ -17,6 +17,8 @@ export interface Databases {
   openError: ApiErrorShape | null
   clearOpenError(): void
   openPath(path: string): Promise<boolean>
+  /** A PostgreSQL server by its URL (no password in it); the password, when typed, travels on its own. */
+  openServer(url: string, password: string | undefined, rememberPassword: boolean): Promise<boolean>
   openDemo(): Promise<boolean>
   /** Electron: the native file picker, then open what was picked (false when dismissed or failed). */
   openWithNativeDialog(): Promise<boolean>
@@ -106,6 +108,7 @@ export function useDatabases(): Databases {
     openError,
     clearOpenError: () => setOpenError(null),
     openPath: (path) => runOpen(() => api.db.open({ path })),
+    openServer: (url, password, rememberPassword) => runOpen(() => api.db.open({ path: url, ...(password === undefined ? {} : { password }), rememberPassword })),
     openDemo: () => runOpen(() => api.db.openDemo()),
     openWithNativeDialog: async () => {
       try {
