@@ -88,6 +88,8 @@ export const trainConfigSchema = z
     gradClip: z.number().min(0).default(1),
     /** The business rules in the examples' prompts: recorded in the adapter (sqlstill.prompt.rules), asked with. */
     promptRules: z.string().max(20_000).optional(),
+    /** The SQL dialect the examples' prompts asked for: recorded in the adapter (sqlstill.prompt.dialect). */
+    promptDialect: z.string().max(64).optional(),
   })
   .strict()
 

@@ -355,6 +355,8 @@ export async function runTrainingJob(
       // with this adapter in that form.
       'prompt.form': promptFormOf(config),
       ...(config.promptRules?.trim() ? { 'prompt.rules': config.promptRules } : {}),
+      // which dialect the adapter learned to write: an adapter trained on one engine's SQL is not for another's
+      ...(config.promptDialect ? { 'prompt.dialect': config.promptDialect } : {}),
       'train.device': JSON.stringify({ ...device, threads }),
     })
     saveCheckpoint()

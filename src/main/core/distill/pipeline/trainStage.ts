@@ -1,4 +1,5 @@
 // Stage "train": (prompt, completion) pairs with exactly the inference prompt, in the student's form, handed to the trainer.
+import { ENGINE_DIALECTS } from '../../../../shared/engine'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Schema } from '../../../../shared/schema'
@@ -48,6 +49,7 @@ export async function runTrainStage(input: {
     seed: settings.seed,
     maxLength,
     promptRules: settings.rules.trim() ? settings.rules : undefined,
+    promptDialect: ENGINE_DIALECTS[input.schema.engine ?? 'sqlite'],
   }
   let fit: TrainFit | undefined
   const outcome = await input.trainer(config, input.trainDir, {

@@ -109,6 +109,8 @@ export interface TrainerInput extends Omit<TrainOptions, 'planTargets'> {
   seed: number
   /** The rules in the prompts; the adapter records them and the engine asks with them. */
   promptRules?: string
+  /** The dialect the prompts asked for (the schema's engine): recorded in the adapter. */
+  promptDialect?: string
 }
 
 export interface TrainerOutcome {
