@@ -2,6 +2,7 @@
 // child process) and the real student predictor (createStudentPredictor: the student exactly as `ask` runs it),
 // on the tiny stories260K model. The model cannot write SQL; the test checks the wiring: an adapter file is
 // trained on the run's dataset, both evaluations run, and the run decides about activation from real reports.
+import { readGgufMetadata } from '../../src/main/core/train/native'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -46,6 +47,9 @@ describe('customization with the real trainer and student', () => {
     )
     expect(result.adapterPath).toBe(join(dir, 'train', 'adapter.gguf'))
     expect(existsSync(result.adapterPath!)).toBe(true)
+    // the dialect the prompts asked for travels to the adapter (sqlstill.prompt.dialect)
+    expect(trained[0].promptDialect).toBe('SQLite')
+    expect(readGgufMetadata(result.adapterPath!).metadata['sqlstill.prompt.dialect']).toBe('SQLite')
     const m = readManifest(dir)
     expect(m.stages.train.status).toBe('done')
     expect(m.stages.evaluate.status).toBe('done')

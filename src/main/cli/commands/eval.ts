@@ -14,7 +14,8 @@ import {
   type EvalSet,
   type ModelPredictor,
 } from '../../core/eval'
-import { parsePositiveInt } from '../parse'
+import { DATABASE_ARGUMENT_HELP, parsePositiveInt } from '../parse'
+import { splitPostgresPassword } from '../../../shared/engine'
 
 interface EvalOptions {
   spider?: string
@@ -44,7 +45,7 @@ export function register(program: Command): void {
     .option('--spider <dir>', 'Spider folder (dev.json, tables.json, database/)')
     .option('--questions <file>', 'questions file inside the Spider layout (default <dir>/dev.json)')
     .option('--jsonl <file>', 'the app\'s format: one {"question","sql"} object per line (needs --db)')
-    .option('--db <path>', 'the SQLite database the --jsonl questions are about')
+    .option('--db <db>', `the database the --jsonl questions are about: ${DATABASE_ARGUMENT_HELP}`)
     .option('--gold-as-pred', 'use the gold SQL as the prediction (self-test: must score 100%)')
     .option('--model <path>', 'GGUF model that writes the predictions')
     .option('--adapter <path>', 'LoRA adapter (GGUF) applied to --model')
@@ -108,6 +109,10 @@ function loadSet(opts: EvalOptions): EvalSet {
   if (opts.spider) return loadSpider({ dir: opts.spider, questionsFile: opts.questions })
   if (opts.jsonl) {
     if (!opts.db) throw new SqlstillError('BAD_REQUEST', '--jsonl needs --db PATH (the database the questions are about).')
+    // A password written in a server URL is moved to PGPASSWORD for this process: the URL itself goes into the
+    // report files, which must never hold it.
+    const { password } = splitPostgresPassword(opts.db)
+    if (password !== undefined && process.env.PGPASSWORD === undefined) process.env.PGPASSWORD = password
     return loadJsonl(opts.jsonl, opts.db)
   }
   if (opts.questions) throw new SqlstillError('BAD_REQUEST', '--questions needs --spider DIR (for tables.json and database/).')

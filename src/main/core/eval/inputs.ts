@@ -1,5 +1,6 @@
 // Reading evaluation sets: Spider's layout (questions JSON + tables.json + database/<db_id>/<db_id>.sqlite) and the
 // app's own (a JSONL of {question, sql} pairs for one database file).
+import { parsePostgresUrl, splitPostgresPassword } from '../../../shared/engine'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { SqlstillError } from '../../../shared/errors'
@@ -118,8 +119,10 @@ function applyHardness(items: EvalItem[], raw: unknown): void {
 export function loadJsonl(file: string, dbPath: string): EvalSet {
   const abs = resolve(file)
   if (!existsSync(abs)) throw new SqlstillError('NOT_FOUND', `The questions file ${abs} does not exist.`, { path: abs })
-  const db = resolve(dbPath)
-  const dbId = basename(db, extname(db))
+  // a server URL is the database as it is; a file path is made absolute
+  const server = parsePostgresUrl(dbPath)
+  const db = server ? splitPostgresPassword(dbPath).url : resolve(dbPath)
+  const dbId = server ? server.database : basename(db, extname(db))
   const items: EvalItem[] = []
   const lines = readFileSync(abs, 'utf8').split(/\r?\n/)
   lines.forEach((line, lineIndex) => {
