@@ -122,6 +122,17 @@ describe('prompt forms', () => {
     expect(p.completionStops).toContain(';')
   })
 
+  test("the dialect asked for is the schema's engine (SQLite when it names none); an explicit dialect wins", () => {
+    const sqlite = buildPrompt({ schema, question: 'How many singers?' })
+    expect(sqlite.system).toMatch(/expert SQLite data analyst.*one SQLite SELECT/)
+    const pg = buildPrompt({ schema: { ...schema, engine: 'postgres' }, question: 'How many singers?' })
+    expect(pg.system).toMatch(/expert PostgreSQL data analyst.*one PostgreSQL SELECT/)
+    expect(pg.completion.startsWith('-- PostgreSQL database schema:\n')).toBe(true)
+    const duck = buildPrompt({ schema: { ...schema, engine: 'duckdb' }, question: 'How many singers?' })
+    expect(duck.system).toContain('one DuckDB SELECT')
+    expect(buildPrompt({ schema: { ...schema, engine: 'duckdb' }, question: 'q', dialect: 'ANSI SQL' }).system).toContain('one ANSI SQL SELECT')
+  })
+
   test('chat form: system + user, the question last; prefix identical across questions', () => {
     const a = buildPrompt({ schema, question: 'How many singers?' })
     const b = buildPrompt({ schema, question: 'List stadium names.' })
