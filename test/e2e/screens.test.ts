@@ -46,11 +46,15 @@ describe.skipIf(!hasChromium)('every screen at 1024×700, light and dark', () =>
     it(`${theme}: workbench, models, settings, help, teacher, customize, open, history, diagram, save query`, async () => {
       const page = e2e.page
       const shot = (name: string) => e2e.shot(`${theme}-${name}`)
-      /** Opens a panel (a button's test id, or a key), checks that it fits, takes its picture and closes it. */
-      const visit = async (opener: string, panel: string, name: string) => {
+      /**
+       * Opens a panel (a button's test id, or a key), optionally switches it to another of its views, checks that
+       * it fits, takes its picture and closes it.
+       */
+      const visit = async (opener: string, panel: string, name: string, view?: string) => {
         if (/^F\d+$/.test(opener)) await page.keyboard.press(opener)
         else await page.getByTestId(opener).click()
         await page.getByTestId(panel).waitFor()
+        if (view) await page.getByTestId(view).click()
         await fits(panel)
         await shot(name)
         await closeWith(panel)
@@ -71,6 +75,7 @@ describe.skipIf(!hasChromium)('every screen at 1024×700, light and dark', () =>
       await visit('open-teacher', 'teacher-dialog', '05-teacher')
       await visit('open-customize', 'customize-dialog', '06-customize')
       await visit('open-database', 'open-dialog', '07-open')
+      await visit('open-database', 'open-dialog', '07-open-server', 'open-mode-server')
       await page.getByTestId('view-history').click()
       await page.getByTestId('history-kind-runs').click()
       await page.getByTestId('sql-run').first().waitFor()
