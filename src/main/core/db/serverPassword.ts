@@ -40,3 +40,18 @@ export async function rememberServerPassword(url: string, password: string, secr
     )
   }
 }
+
+/**
+ * Passwords that opened a server in this process, by URL, in memory only. A customization or evaluation opens the
+ * server again by its URL (from its run files, which never hold a password): it finds the password the user typed
+ * when connecting here, as a SQL client keeps a connection's password for the session.
+ */
+const sessionPasswords = new Map<string, string>()
+
+export function keepForSession(url: string, password: string): void {
+  sessionPasswords.set(splitPostgresPassword(url).url, password)
+}
+
+export function sessionPassword(url: string): string | undefined {
+  return sessionPasswords.get(splitPostgresPassword(url).url)
+}

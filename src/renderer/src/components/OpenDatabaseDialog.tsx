@@ -120,12 +120,10 @@ export function OpenDatabaseDialog(props: Props) {
               <span className="field__label">Database</span>
               <input className="input" spellCheck={false} {...field('database')} data-testid="pg-database" />
             </label>
-            <span />
             <label className="field">
               <span className="field__label">User</span>
               <input className="input" spellCheck={false} autoComplete="username" {...field('user')} data-testid="pg-user" />
             </label>
-            <span />
             <label className="field">
               <span className="field__label">Password</span>
               <input
@@ -138,10 +136,9 @@ export function OpenDatabaseDialog(props: Props) {
                 data-testid="pg-password"
               />
             </label>
-            <span />
             <label className="open-dialog__check small" title={canRememberPassword ? undefined : 'Browser mode has no access to the system keychain'}>
               <input type="checkbox" checked={remember && canRememberPassword} disabled={!canRememberPassword} onChange={(e) => setRemember(e.target.checked)} data-testid="pg-remember" />
-              Remember the password in the system keychain
+              Remember in the system keychain
             </label>
           </div>
           <p className="muted small" data-testid="pg-advice">

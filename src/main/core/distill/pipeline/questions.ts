@@ -5,10 +5,10 @@
 // variations: the teacher rephrases the corrected pair, and the synthesizer samples more SQL on the same tables.
 import type Database from 'better-sqlite3'
 import type { Schema } from '../../../../shared/schema'
-import { openReadOnlySync } from '../../db'
+import { openReadOnlySync, type DatabaseHandle } from '../../db'
 import { dedupe } from '../filters'
 import { tokenizeSql } from '../filters/statement'
-import { inProcessExecutor, synthesize, type SynthesizedPair } from '../../teacher/synthesizer'
+import { inProcessExecutor, synthesize, type SqlExecutor, type SynthesizedPair } from '../../teacher/synthesizer'
 import type { Teacher } from '../../teacher/types'
 import { bump, Checkpoint, throwIfAborted } from './runDir'
 import { callTeacher, type TeacherCallResult } from './teacherCall'
@@ -22,6 +22,8 @@ const OVERGENERATION = 1.3
 export interface QuestionsInput {
   settings: CustomizeSettings
   schema: Schema
+  /** The run's database: synthesis on engines other than SQLite runs its statements through it. */
+  db?: DatabaseHandle
   teacher: Teacher | 'synth'
   fixIt: FixItPair[]
   checkpointFile: string
@@ -68,11 +70,13 @@ export async function buildQuestions(input: QuestionsInput): Promise<QuestionsOu
   const { settings, schema, teacher, signal } = input
   const notes: Record<string, number> = {}
   const dropped: Record<string, number> = {}
-  // Synthesis runs its own generated SQL, in process: fast, and the statements are ours, not a model's.
-  const db: Database.Database = openReadOnlySync(settings.dbPath)
+  // Synthesis runs its own generated SQL. On SQLite in process: fast, and the statements are ours, not a model's.
+  // Other engines run it through the run's DatabaseHandle (DuckDB in process anyway, PostgreSQL over its connection).
+  const inProcess = (schema.engine ?? 'sqlite') === 'sqlite' || !input.db
+  const db: Database.Database | null = inProcess ? openReadOnlySync(settings.dbPath) : null
   let seeds: QuestionItem[] = []
   try {
-    const exec = inProcessExecutor(db)
+    const exec: SqlExecutor = db ? inProcessExecutor(db) : input.db!
     const scenario = teacher !== 'synth' && settings.rules.trim() ? 'learn_prior' : 'synthetic'
     const pairs = await synthesize({
       schema,
@@ -96,7 +100,7 @@ export async function buildQuestions(input: QuestionsInput): Promise<QuestionsOu
       variations.forEach((p, v) => seeds.push(fromPair(`f-${j}-v${v}`, p, 'fix_it', 'fix_it_variation')))
     }
   } finally {
-    db.close()
+    db?.close()
   }
 
   const checkpoint = new Checkpoint<TeacherCallResult<string>>(input.checkpointFile)

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { SqlstillError, toErrorShape } from '../../../../shared/errors'
 import type { Schema } from '../../../../shared/schema'
-import { isDataFolder, openDatabase, type DatabaseHandle } from '../../db'
-import { ENGINE_LABELS, engineOf } from '../../../../shared/engine'
+import { openDatabase, type DatabaseHandle } from '../../db'
+import { isPostgresUrl, splitPostgresPassword } from '../../../../shared/engine'
 import { computeHardness } from '../../eval/hardness'
 import { executesWithin, onlySelect, parsesAndCompiles, type QuestionSql } from '../filters'
 import type { Teacher } from '../../teacher/types'
@@ -77,7 +77,8 @@ function settingsFrom(o: CustomizeOptions): CustomizeSettings {
     return x
   }
   return {
-    dbPath: resolve(o.dbPath),
+    // a server URL is kept as it is, without a password (the run's files never hold one); a file path made absolute
+    dbPath: isPostgresUrl(o.dbPath) ? splitPostgresPassword(o.dbPath).url : resolve(o.dbPath),
     studentModel: o.studentModel,
     rules: o.rules ?? '',
     n: num(o.n, 1000, 'n', (x) => Number.isInteger(x) && x >= 1),
@@ -112,18 +113,8 @@ export async function runCustomization(options: CustomizeOptions, deps: Customiz
     throw new SqlstillError('BAD_REQUEST', `${outDir} already holds a customization run; resume it or choose another folder.`, { path: outDir })
   }
   if (!options.studentModel) throw new SqlstillError('BAD_REQUEST', 'A student model is needed (the model to customize).')
-  const engine = engineOf(options.dbPath, { folderIsData: isDataFolder(options.dbPath) })
-  if (engine !== 'sqlite') {
-    // Asking, the teacher diff and evaluation run on every engine through the DatabaseHandle; the synthesizer's
-    // templates and the filters still read the database with SQLite's own in-process API.
-    throw new SqlstillError(
-      'UNSUPPORTED',
-      `Customization runs on SQLite databases for now; ${ENGINE_LABELS[engine]} databases can be queried, asked and evaluated, but not yet customized for.`,
-      { engine },
-    )
-  }
   const settings = settingsFrom(options)
-  if (!existsSync(settings.dbPath)) throw new SqlstillError('NOT_FOUND', `The database ${settings.dbPath} does not exist.`, { path: settings.dbPath })
+  if (!isPostgresUrl(settings.dbPath) && !existsSync(settings.dbPath)) throw new SqlstillError('NOT_FOUND', `The database ${settings.dbPath} does not exist.`, { path: settings.dbPath })
   mkdirSync(outDir, { recursive: true })
   const inputs: Inputs = {
     rules: settings.rules,
@@ -281,11 +272,12 @@ async function execute(outDir: string, teacher: Teacher | 'synth', deps: Customi
     const userPairs: QuestionSql[] = [...info.addRef, ...info.fixIt]
 
     await stage('questions', async (fresh) => {
-      const { schema } = await database()
+      const { db, schema } = await database()
       if (fresh) rmSync(file(FILES.questionsCheckpoint), { force: true })
       const out = await buildQuestions({
         settings,
         schema,
+        db,
         teacher,
         fixIt: info.fixIt,
         checkpointFile: file(FILES.questionsCheckpoint),

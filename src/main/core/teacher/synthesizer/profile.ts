@@ -118,21 +118,33 @@ export async function profileDatabase(
 
 async function profileTable(table: Table, db: SqlExecutor, timeoutMs: number): Promise<TableProfile> {
   const t = sqlIdent(table.name)
-  const countRes = await db.query(`SELECT count(*) FROM (SELECT 1 FROM ${t} LIMIT ${SCAN_ROWS * 20})`, { timeoutMs })
+  // derived tables are aliased: PostgreSQL before 16 requires it, and SQLite and DuckDB accept it
+  const countRes = await db.query(`SELECT count(*) FROM (SELECT 1 FROM ${t} LIMIT ${SCAN_ROWS * 20}) AS scanned`, { timeoutMs })
   const rowCount = Number(scalar(countRes.rows[0][0]) ?? 0)
   const fkCols = new Set(table.foreignKeys.flatMap((f) => f.columns))
   const columns: ColumnProfile[] = []
   for (const col of table.columns) {
     if (col.hidden) continue
     const c = sqlIdent(col.name)
-    const scan = `(SELECT ${c} AS v FROM ${t} LIMIT ${SCAN_ROWS})`
-    const stats = await db.query(`SELECT count(DISTINCT v), min(v), max(v) FROM ${scan} WHERE v IS NOT NULL`, { timeoutMs })
-    const [distinctRaw, minRaw, maxRaw] = stats.rows[0]
-    const top = await db.query(
-      `SELECT v, count(*) AS n FROM ${scan} WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ${TOP_VALUES}`,
-      { timeoutMs },
-    )
-    const values = top.rows
+    const scan = `(SELECT ${c} AS v FROM ${t} LIMIT ${SCAN_ROWS}) AS scanned`
+    let distinctRaw: SqlValue = 0
+    let minRaw: SqlValue = null
+    let maxRaw: SqlValue = null
+    let topRows: SqlValue[][] = []
+    try {
+      const stats = await db.query(`SELECT count(DISTINCT v), min(v), max(v) FROM ${scan} WHERE v IS NOT NULL`, { timeoutMs })
+      ;[distinctRaw, minRaw, maxRaw] = stats.rows[0]
+      const top = await db.query(
+        `SELECT v, count(*) AS n FROM ${scan} WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT ${TOP_VALUES}`,
+        { timeoutMs },
+      )
+      topRows = top.rows
+    } catch (err) {
+      // A type the engine cannot order or compare (PostgreSQL: min(boolean), json) is profiled as "other", no
+      // values: the synthesizer simply does not filter on it. Anything else (a timeout, a lost server) is real.
+      if (!(err instanceof SqlstillError) || err.code !== 'SQL_ERROR') throw err
+    }
+    const values = topRows
       .map((r) => scalar(r[0]))
       .filter((v): v is string | number => v !== null)
       .filter((v) => typeof v === 'number' || (v.length > 0 && v.length <= MAX_VALUE_CHARS && !/[\n\r\t]/.test(v) && v.trim().length > 0))
