@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path'
 import { SqlstillError, toErrorShape } from '../../../../shared/errors'
 import type { Schema } from '../../../../shared/schema'
 import { openDatabase, type DatabaseHandle } from '../../db'
+import { keepForSession } from '../../db/serverPassword'
 import { isPostgresUrl, splitPostgresPassword } from '../../../../shared/engine'
 import { computeHardness } from '../../eval/hardness'
 import { executesWithin, onlySelect, parsesAndCompiles, type QuestionSql } from '../filters'
@@ -113,6 +114,11 @@ export async function runCustomization(options: CustomizeOptions, deps: Customiz
     throw new SqlstillError('BAD_REQUEST', `${outDir} already holds a customization run; resume it or choose another folder.`, { path: outDir })
   }
   if (!options.studentModel) throw new SqlstillError('BAD_REQUEST', 'A student model is needed (the model to customize).')
+  if (isPostgresUrl(options.dbPath)) {
+    // the run's files keep the URL without its password; this process keeps the password to reopen it
+    const { url, password } = splitPostgresPassword(options.dbPath)
+    if (password !== undefined) keepForSession(url, password)
+  }
   const settings = settingsFrom(options)
   if (!isPostgresUrl(settings.dbPath) && !existsSync(settings.dbPath)) throw new SqlstillError('NOT_FOUND', `The database ${settings.dbPath} does not exist.`, { path: settings.dbPath })
   mkdirSync(outDir, { recursive: true })
