@@ -31,6 +31,8 @@ export interface DatabaseHandle {
 export interface OpenOptions {
   /** Distinct sample values per column in schema() (default 3). */
   sampleValues?: number
+  /** A server's password when the URL has none (PostgreSQL; PGPASSWORD is the last resort). */
+  password?: string
 }
 
 /** Opening includes starting the host (which, from source, compiles through tsx) and a first read. */
