@@ -90,7 +90,7 @@ export function classifyQueryError(err: unknown): SqlstillError {
       details,
     )
   }
-  if (state === '25006' || /data-modifying statements|read-only transaction/iu.test(text)) {
+  if (state === '25006' || /data-modifying statements|read-only transaction|read-write mode/iu.test(text)) {
     return new SqlstillError('READ_ONLY', `sqlstill opens PostgreSQL databases read-only: ${text}`, details)
   }
   if (state === '42501') return new SqlstillError('PERMISSION_DENIED', text, details)
