@@ -81,7 +81,7 @@ export function convertValue(text: string | null, oid: number, types: TypeLookup
   if (INTEGER_OIDS.has(oid)) return integer(text)
   switch (oid) {
     case OID.bool:
-      return text === 't'
+      return text === 't' || text === 'true'
     case OID.numeric:
       return numeric(text)
     case OID.float4:
