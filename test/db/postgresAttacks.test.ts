@@ -67,6 +67,8 @@ function attacks(): [string, string][] {
     ['quoted function name', 'SELECT "pg_advisory_lock"(44)'],
     ['schema-qualified function name', 'SELECT pg_catalog.pg_advisory_lock(45)'],
     ['unicode-escaped function name', 'SELECT U&"\\0070g_advisory_lock"(46)'],
+    ['unicode-escaped function name with UESCAPE', `SELECT U&"!0070g_advisory_lock" UESCAPE '!'(48)`],
+    ['SQL hidden in ts_rewrite', "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, ''b''::tsquery FROM pg_advisory_lock(49)')"],
     ['set_config', "SELECT set_config('default_transaction_read_only', 'off', false)"],
     ['pg_terminate_backend', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid()'],
     ['pg_cancel_backend', 'SELECT pg_cancel_backend(pid) FROM pg_stat_activity'],

@@ -24,7 +24,8 @@ export async function connectClient(target: PostgresTarget, applicationName = 's
     password: target.password,
     database: target.database,
     application_name: applicationName,
-    options: '-c default_transaction_read_only=on -c DateStyle=ISO,MDY',
+    // standard_conforming_strings: backslashes in '…' are plain characters, as guard.ts's tokenizer reads them.
+    options: '-c default_transaction_read_only=on -c DateStyle=ISO,MDY -c standard_conforming_strings=on',
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     types: RAW_TEXT_TYPES,
     ssl: sslOption(target),

@@ -12,7 +12,7 @@ import type { CompileResult } from '../execute'
 import { Catalog } from './catalog'
 import { isQueryCanceled } from './classifyError'
 import { backendPid, connectClient, destroyClient } from './connect'
-import { compilePostgres, runPostgresQuery, type StopSignal } from './execute'
+import { compilePostgres, MAX_TIMEOUT_MS, runPostgresQuery, type StopSignal } from './execute'
 import { introspectPostgres } from './introspect'
 import { parsePostgresUrl, type PostgresTarget } from './target'
 
@@ -112,7 +112,7 @@ export class PostgresDatabase implements DatabaseHandle {
       const client = await this.connection()
       // The client-side backstop: the server's statement_timeout applies per statement (each FETCH), this one to
       // the whole query.
-      const timer = setTimeout(() => this.stopCurrent(job, timedOut()), timeoutMs)
+      const timer = setTimeout(() => this.stopCurrent(job, timedOut()), Math.min(timeoutMs, MAX_TIMEOUT_MS))
       try {
         return await runPostgresQuery(client, this.catalog, sql, { maxRows: opts.maxRows, timeoutMs, signal })
       } catch (err) {

@@ -43,10 +43,13 @@ export function normalizeCap(maxRows: number | undefined): number {
   return maxRows
 }
 
+/** PostgreSQL's settings (and Node's timers) hold at most a 32-bit count of milliseconds. */
+export const MAX_TIMEOUT_MS = 2_147_483_647
+
 async function inReadOnlyTransaction<T>(client: pg.Client, timeoutMs: number, body: () => Promise<T>): Promise<T> {
   await client.query('BEGIN READ ONLY')
   try {
-    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(timeoutMs))}`)
+    await client.query(`SET LOCAL statement_timeout = ${Math.min(MAX_TIMEOUT_MS, Math.max(1, Math.ceil(timeoutMs)))}`)
     return await body()
   } finally {
     // After an error the transaction is aborted; ROLLBACK ends it either way. A dead connection fails here too,

@@ -46,8 +46,10 @@ export function tokenize(sql: string): Token[] {
       i = skipQuoted(sql, i + 2, "'", false)
     } else if ((c === 'u' || c === 'U') && sql[i + 1] === '&' && sql[i + 2] === '"') {
       const end = skipQuoted(sql, i + 2, '"', false)
-      tokens.push({ kind: 'word', text: decodeUnicodeEscapes(sql.slice(i + 3, end - 1).replace(/""/gu, '"')), quoted: true })
-      i = end
+      // `U&"!0070g_…" UESCAPE '!'` picks another escape character: decode with it, or a name could hide.
+      const uescape = /^\s*uescape\s*'(.)'/iu.exec(sql.slice(end))
+      tokens.push({ kind: 'word', text: decodeUnicodeEscapes(sql.slice(i + 3, end - 1).replace(/""/gu, '"'), uescape?.[1] ?? '\\'), quoted: true })
+      i = uescape ? end + uescape[0].length : end
     } else if (c === '"') {
       const end = skipQuoted(sql, i, '"', false)
       tokens.push({ kind: 'word', text: sql.slice(i + 1, end - 1).replace(/""/gu, '"'), quoted: true })
@@ -86,11 +88,25 @@ function skipQuoted(sql: string, start: number, quote: string, backslashEscapes:
   return sql.length
 }
 
-function decodeUnicodeEscapes(text: string): string {
-  return text
-    .replace(/\\\+([0-9a-fA-F]{6})/gu, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
-    .replace(/\\([0-9a-fA-F]{4})/gu, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
-    .replace(/\\\\/gu, '\\')
+function decodeUnicodeEscapes(text: string, escape: string): string {
+  let out = ''
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== escape) {
+      out += text[i]
+    } else if (text[i + 1] === escape) {
+      out += escape
+      i++
+    } else if (text[i + 1] === '+' && /^[0-9a-fA-F]{6}$/u.test(text.slice(i + 2, i + 8))) {
+      out += String.fromCodePoint(Number.parseInt(text.slice(i + 2, i + 8), 16))
+      i += 7
+    } else if (/^[0-9a-fA-F]{4}$/u.test(text.slice(i + 1, i + 5))) {
+      out += String.fromCodePoint(Number.parseInt(text.slice(i + 1, i + 5), 16))
+      i += 4
+    } else {
+      out += text[i]
+    }
+  }
+  return out
 }
 
 /**
@@ -106,7 +122,7 @@ function decodeUnicodeEscapes(text: string): string {
  * - changing the session or talking to other sessions: set_config, pg_notify, pg_stat_reset*;
  * - sequences and transaction ids: nextval/setval (sequence changes are not rolled back), txid_current and
  *   pg_current_xact_id (they assign a transaction id);
- * - running SQL hidden in a string, which would escape this check: query_to_xml*, cursor_to_xml*, ts_stat.
+ * - running SQL hidden in a string, which would escape this check: query_to_xml*, cursor_to_xml*, ts_stat, ts_rewrite.
  * pg_sleep stays allowed: the time limit stops it.
  */
 const DENIED_FUNCTIONS = new Set([
@@ -134,6 +150,7 @@ const DENIED_FUNCTIONS = new Set([
   'cursor_to_xml',
   'cursor_to_xmlschema',
   'ts_stat',
+  'ts_rewrite',
   'loread',
   'lowrite',
   'pg_drop_replication_slot',
@@ -155,6 +172,7 @@ const DENIED_PREFIXES = [
   'pg_replication_origin_',
   'pg_logical_',
   'pg_stat_reset',
+  'pg_stat_statements_reset',
   'dblink',
   'postgres_fdw_disconnect',
   'txid_',
