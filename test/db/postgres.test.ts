@@ -13,7 +13,7 @@ import type { PostgresDatabase } from '../../src/main/core/db/postgres/database'
 import { BLOB_HEAD_BYTES, DEFAULT_ROW_CAP } from '../../src/shared/query'
 import { findTable } from '../../src/shared/schema'
 import { spiderDb } from '../helpers/paths'
-import { READER, READER_PASSWORD, SUPERUSER_PASSWORD, startPostgres, type PgCluster } from '../helpers/postgres'
+import { findPostgresBin, READER, READER_PASSWORD, SUPERUSER_PASSWORD, startPostgres, type PgCluster } from '../helpers/postgres'
 import { portSpiderDb } from '../helpers/spiderToPostgres'
 import { expectRejects } from './dbTestUtils'
 
@@ -93,6 +93,31 @@ describe('opening', () => {
     const err = await expectRejects(openDatabase(cluster.url('concert_singer', READER, 'not-the-password')), ['UNAUTHORIZED'])
     expect(err.message).toMatch(/password/)
     expect(JSON.stringify(err)).not.toContain('not-the-password')
+  })
+
+  it('no password where the server asks for one is UNAUTHORIZED and says where to give it', async () => {
+    const saved = process.env.PGPASSWORD
+    delete process.env.PGPASSWORD
+    try {
+      const err = await expectRejects(openDatabase(`postgres://${READER}@127.0.0.1:${cluster.port}/concert_singer`), ['UNAUTHORIZED'])
+      expect(err.message).toMatch(/PGPASSWORD/)
+    } finally {
+      if (saved !== undefined) process.env.PGPASSWORD = saved
+    }
+  })
+
+  it('the test helper fails with an install hint where the server binaries are missing', () => {
+    expect(() => findPostgresBin('/nonexistent/postgresql')).toThrow(/apt-get install postgresql/)
+  })
+
+  it('a session the server ends is replaced on the next request', async () => {
+    await withDb(cluster.readerUrl('concert_singer'), async (db) => {
+      const pid = (db as PostgresDatabase).backendPid!
+      await features.query('SELECT pg_terminate_backend($1)', [pid])
+      await new Promise((r) => setTimeout(r, 300))
+      expect((await db.query('SELECT count(*) FROM singer')).rows).toEqual([[6]])
+      expect((db as PostgresDatabase).backendPid).not.toBe(pid)
+    })
   })
 
   it('a missing database is NOT_FOUND and names it', async () => {
@@ -177,7 +202,7 @@ describe('queries', () => {
     })
     const client = await connectClient(parsePostgresUrl(cluster.readerUrl('features')))
     try {
-      const res = await runPostgresQuery(client, new Catalog(() => client), "SELECT repeat('x', 1000) FROM big", {
+      const res = await runPostgresQuery(client, new Catalog(), "SELECT repeat('x', 1000) FROM big", {
         maxBytes: 100_000,
         timeoutMs: 10_000,
         signal: { stopped: false },

@@ -14,14 +14,13 @@ export const SUPERUSER_PASSWORD = 'super-secret-pw'
 export const READER = 'reader'
 export const READER_PASSWORD = 'reader-pw'
 
-export function findPostgresBin(): string {
-  const root = '/usr/lib/postgresql'
+export function findPostgresBin(root = '/usr/lib/postgresql'): string {
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : []
   versions.sort((a, b) => Number(b) - Number(a))
   if (versions.length === 0) {
     throw new Error(
-      'PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb): the PostgreSQL tests need a real server. ' +
-        'Install the Debian package "postgresql" (apt-get install postgresql), as .ci/run does.',
+      `PostgreSQL server binaries not found (${root}/*/bin/initdb): the PostgreSQL tests need a real server. ' +
+        'Install the Debian package "postgresql" (apt-get install postgresql), as .ci/run does.`,
     )
   }
   return join(root, versions[0], 'bin')

@@ -1,5 +1,5 @@
 // Names for the OIDs a result carries: each column's type (pg_type) and source table (pg_class), looked up once
-// per connection for the OIDs not seen before.
+// per database for the OIDs not seen before (OIDs are the database's own, the same on every connection to it).
 import type pg from 'pg'
 import type { TypeInfo } from './values'
 
@@ -12,8 +12,6 @@ export class Catalog {
   private readonly types = new Map<number, TypeInfo>()
   private readonly tables = new Map<number, string>()
 
-  constructor(private readonly client: () => pg.Client) {}
-
   readonly typeInfo = (oid: number): TypeInfo | undefined => this.types.get(oid)
 
   typeName(oid: number): string | null {
@@ -24,8 +22,7 @@ export class Catalog {
     return this.tables.get(oid) ?? null
   }
 
-  async load(typeOids: number[], tableOids: number[]): Promise<void> {
-    const client = this.client()
+  async load(client: pg.Client, typeOids: number[], tableOids: number[]): Promise<void> {
     const newTypes = [...new Set(typeOids)].filter((o) => o && !this.types.has(o))
     if (newTypes.length > 0) {
       const res = await client.query({

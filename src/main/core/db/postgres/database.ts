@@ -45,7 +45,7 @@ export class PostgresDatabase implements DatabaseHandle {
   private readonly sampleValues: number | undefined
   private client: pg.Client | undefined
   private connecting: Promise<pg.Client> | undefined
-  private readonly catalog = new Catalog(() => this.requireClient())
+  private readonly catalog = new Catalog()
   private readonly queue: Job[] = []
   private current: Job | undefined
   private closed = false
@@ -233,11 +233,6 @@ export class PostgresDatabase implements DatabaseHandle {
   }
 
   // --- the connection ---
-
-  private requireClient(): pg.Client {
-    if (!this.client) throw new SqlstillError('UNREACHABLE', `The connection to ${this.name} was lost.`)
-    return this.client
-  }
 
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client

@@ -89,7 +89,7 @@ export async function runPostgresQuery(client: pg.Client, catalog: Catalog, sql:
         const res = (await client.query({ text: `FETCH FORWARD ${batch} FROM ${CURSOR}`, rowMode: 'array' })) as unknown as pg.QueryArrayResult<(string | null)[]>
         if (!fields) {
           fields = res.fields
-          await catalog.load(fields.map((f) => f.dataTypeID), fields.map((f) => f.tableID))
+          await catalog.load(client, fields.map((f) => f.dataTypeID), fields.map((f) => f.tableID))
           columns = fields.map((f) => ({ name: f.name, declaredType: catalog.typeName(f.dataTypeID), table: f.tableID ? catalog.tableName(f.tableID) : null }))
         }
         let batchBytes = 0
