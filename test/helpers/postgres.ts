@@ -88,6 +88,17 @@ export async function startPostgres(): Promise<PgCluster> {
   await setup.end()
 
   let stopped = false
+  const stop = (): void => {
+    if (stopped) return
+    stopped = true
+    try {
+      run('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  // A test run that ends without afterAll (a crash, a timeout) must not leave a server behind.
+  process.once('exit', stop)
   return {
     port,
     dir,
@@ -105,13 +116,8 @@ export async function startPostgres(): Promise<PgCluster> {
       }
     },
     stop() {
-      if (stopped) return
-      stopped = true
-      try {
-        run('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w'])
-      } finally {
-        rmSync(dir, { recursive: true, force: true })
-      }
+      process.removeListener('exit', stop)
+      stop()
     },
   }
 }
