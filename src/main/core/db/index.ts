@@ -15,7 +15,6 @@ import { statSync } from 'node:fs'
 import { engineOf } from '../../../shared/engine'
 import { SqlstillError } from '../../../shared/errors'
 import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
-import { PostgresDatabase } from './postgres/database'
 
 export type { DatabaseHandle, OpenOptions } from '../hosts/database/client'
 export type { CompileResult } from './execute'
@@ -38,8 +37,11 @@ export async function openDatabase(target: string, opts?: OpenOptions): Promise<
   switch (engine) {
     case 'sqlite':
       return HostedDatabase.open(target, opts)
-    case 'postgres':
+    case 'postgres': {
+      // Loaded on first use: opening SQLite files (the CLI, the hosts) need not load the pg client.
+      const { PostgresDatabase } = await import('./postgres/database')
       return PostgresDatabase.open(target, opts)
+    }
     default:
       throw new SqlstillError('UNSUPPORTED', `Opening ${engine} databases is not built yet.`, { engine })
   }
