@@ -14,6 +14,7 @@
 import { readdirSync, statSync } from 'node:fs'
 import { engineOf, isDuckDbDataFile } from '../../../shared/engine'
 import { SqlstillError } from '../../../shared/errors'
+import { keepForSession, sessionPassword } from './serverPassword'
 import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
 
 export type { DatabaseHandle, OpenOptions } from '../hosts/database/client'
@@ -38,6 +39,15 @@ export async function openDatabase(target: string, opts?: OpenOptions): Promise<
   switch (engine) {
     case 'sqlite':
       return HostedDatabase.open(target, opts)
+    case 'postgres': {
+      // Loaded on first use: opening SQLite files (the CLI, the hosts) need not load the pg client.
+      const { PostgresDatabase } = await import('./postgres/database')
+      // a password typed when the user connected opens the server again (a customization, an evaluation)
+      const password = opts?.password ?? sessionPassword(target)
+      const handle = await PostgresDatabase.open(target, password === undefined ? opts : { ...opts, password })
+      if (password !== undefined) keepForSession(handle.path, password)
+      return handle
+    }
     default:
       throw new SqlstillError('UNSUPPORTED', `Opening ${engine} databases is not built yet.`, { engine })
   }

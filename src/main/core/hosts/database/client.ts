@@ -31,7 +31,7 @@ export interface DatabaseHandle {
 export interface OpenOptions {
   /** Distinct sample values per column in schema() (default 3). */
   sampleValues?: number
-  /** A database server's password (PostgreSQL), when it is not in the URL or PGPASSWORD. */
+  /** A server's password when the URL has none (PostgreSQL; PGPASSWORD is the last resort). */
   password?: string
 }
 
