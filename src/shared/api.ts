@@ -19,7 +19,7 @@ import { SqlstillError, isErrorShape, type Envelope } from './errors'
 import type { Settings } from './settings'
 import { settingsPatchSchema } from './settings'
 import type { DatasetExportResult } from './customize'
-import type { CustomizeFinishedEvent, CustomizeProgressEvent, CustomizeReport, CustomizeRunSummary, DatasetExample, RunManifest } from './customize'
+import type { CustomizeFinishedEvent, CustomizeProgressEvent, CustomizeReport, CustomizeRunSummary, DatasetExample, RunManifest, TrainEstimate } from './customize'
 import type { CompareResults, TeacherAnswer, TeacherConfig, TeacherTestResult } from './teacher'
 import { editorTabSchema, MAX_EDITOR_TABS, MAX_TAB_SQL, type SavedQuery, type SqlRun, type Workspace } from './workspace'
 import { EXPORT_TYPES, type ExportProgress, type ExportResult, type TrainProgressEvent } from './train'
@@ -201,6 +201,15 @@ export const requestSchemas = {
   'customize.list': z.object({ dbId: id }),
   /** The before/after evaluation (by hardness, failure modes) and the loss curve of a run, as far as it got. */
   'customize.report': z.object({ outDir: filePath }),
+  /**
+   * How long training a run of this size should take for the loaded student on this machine, scaled from the newest
+   * run of the same student that finished training here (none yet: `seconds` is null with the reason).
+   */
+  'customize.estimate': z.object({
+    examples: z.number().int().min(1).max(1_000_000),
+    epochs: z.number().int().min(1).max(100),
+    maxSteps: z.number().int().min(1).max(1_000_000).optional(),
+  }),
 
   'dataset.list': z.object({
     outDir: filePath,
@@ -289,6 +298,7 @@ export interface ApiResults {
   'customize.status': RunManifest
   'customize.list': CustomizeRunSummary[]
   'customize.report': CustomizeReport
+  'customize.estimate': TrainEstimate
 
   'dataset.list': { total: number; items: DatasetExample[] }
   'dataset.update': DatasetExample

@@ -373,3 +373,23 @@ export interface DatasetExportResult {
   /** The recipe's base_model is left for the user to set: the GGUF does not name its Hugging Face source. */
   recipeNeedsBaseModel?: boolean
 }
+
+/**
+ * Payload of `customize.estimate`: how long training a new run should take on this machine, scaled from the newest
+ * finished run of the same student here; `seconds: null` with the reason when none has been measured yet.
+ */
+export type TrainEstimate =
+  | {
+      seconds: number
+      basis: {
+        /** The run folder's name, under the data dir's customize/ folder. */
+        runId: string
+        /** What the measured run trained: its training examples and epochs. */
+        examples: number
+        epochs: number
+        /** Wall-clock seconds its trainer took per example per epoch (its last session only, when it was resumed). */
+        secondsPerExampleEpoch: number
+        measuredAt: string
+      }
+    }
+  | { seconds: null; reason: string }

@@ -14,12 +14,19 @@ export const settingsSchema = z.object({
   contextSize: z.number().int().min(256).max(131_072),
   schemaPromptBudget: z.number().int().min(200).max(100_000),
   repairOnFailure: z.boolean(),
+  /** Sampling temperature for the assistant's answers; 0 = greedy (always the most likely SQL). */
+  temperature: z.number().min(0).max(2),
+  /** Most tokens an answer may generate. */
+  maxTokens: z.number().int().min(16).max(4096),
 })
 
 export type Settings = z.infer<typeof settingsSchema>
 
 export const settingsPatchSchema = settingsSchema.partial().strict()
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>
+
+/** Most tokens an answer generates unless the settings or the request say otherwise. */
+export const DEFAULT_ANSWER_MAX_TOKENS = 256
 
 export const DEFAULT_SETTINGS: Settings = {
   queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
@@ -30,6 +37,8 @@ export const DEFAULT_SETTINGS: Settings = {
   contextSize: 4096,
   schemaPromptBudget: 1500,
   repairOnFailure: true,
+  temperature: 0,
+  maxTokens: DEFAULT_ANSWER_MAX_TOKENS,
 }
 
 /** Reads stored settings leniently: unknown keys dropped, invalid values replaced by defaults. */

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { repoRoot, spiderDb, tempDir } from '../helpers/paths'
+import { modelsDir, repoRoot, spiderDb, tempDir } from '../helpers/paths'
 
 function sqlstill(...args: string[]) {
   return sqlstillWithInput(undefined, ...args)
@@ -88,4 +88,30 @@ describe('sqlstill CLI', () => {
     expect(fromStdin.stdout.trim().split(/\r?\n/)).toEqual(['n', '6'])
     expect(sqlstill('query', db, '--sql-file', '/no/such.sql').code).toBe(66)
   })
+
+  it('ask samples as the app settings say unless --temperature or --max-tokens say otherwise', () => {
+    // the app's own config.json, as the Settings dialog saves it: answers of at most 16 tokens
+    const dataDir = tempDir()
+    writeFileSync(join(dataDir, 'config.json'), JSON.stringify({ settings: { maxTokens: 16, threads: 1 } }))
+    const ask = (...args: string[]) => {
+      const r = spawnSync(
+        process.execPath,
+        [join(repoRoot, 'bin', 'sqlstill.js'), 'ask', db, 'List the names of all singers older than thirty.', '--model', join(modelsDir, 'stories260K-f32.gguf'), '--json', '--no-repair', '--budget', '60', ...args],
+        { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, SQLSTILL_DATA_DIR: dataDir }, timeout: 120_000 },
+      )
+      return { code: r.status, stderr: r.stderr, record: r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as { attempts: { output: string; generatedTokens: number }[] }) : null }
+    }
+    const fromSettings = ask()
+    expect(fromSettings.record?.attempts[0]?.generatedTokens, fromSettings.stderr).toBe(16)
+    const longer = ask('--max-tokens', '24', '--temperature', '0')
+    expect(longer.record?.attempts[0]?.generatedTokens, longer.stderr).toBe(24)
+    // greedy (the default temperature) continues the same text further
+    expect(longer.record!.attempts[0]!.output.startsWith(fromSettings.record!.attempts[0]!.output)).toBe(true)
+
+    for (const bad of [['--temperature', '3'], ['--temperature', 'warm'], ['--max-tokens', '0'], ['--max-tokens', '5000']]) {
+      const r = ask(...bad)
+      expect(r.code, bad.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(/expected (a temperature from 0 to 2|an integer from 1 to 4096)/)
+    }
+  }, 180_000)
 })

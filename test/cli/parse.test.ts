@@ -10,6 +10,8 @@ import {
   parsePort,
   parsePositiveInt,
   parsePositiveNumber,
+  parseAnswerMaxTokens,
+  parseTemperature,
 } from '../../src/main/cli/parse'
 
 const cases: [string, (v: string) => number, string[], string[]][] = [
@@ -21,6 +23,8 @@ const cases: [string, (v: string) => number, string[], string[]][] = [
   ['parseFraction', parseFraction, ['0', '0.25', '0.999'], ['1', '-0.1', '2', '']],
   ['parsePort', parsePort, ['0', '8080', '65535'], ['65536', '-1', '80.5', '']],
   ['parseAdapterScale', parseAdapterScale, ['0', '1', '4'], ['-0.5', '4.1', 'strong', '']],
+  ['parseTemperature', parseTemperature, ['0', '0.7', '2'], ['-0.1', '2.01', 'hot', '']],
+  ['parseAnswerMaxTokens', parseAnswerMaxTokens, ['1', '256', '4096'], ['0', '4097', '12.5', '']],
 ]
 
 describe('CLI option parsers', () => {

@@ -45,6 +45,10 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
     await expect.poll(() => wizard.getByTestId('teacher-configured').isDisabled()).toBe(true)
     await expect.poll(() => wizard.getByTestId('teacher-configured-label').textContent()).toMatch(/none configured/)
     await expect.poll(() => dialog().getByTestId('customize-runs').locator('li').count()).toBe(0)
+    // Nothing has trained here yet, so there is no speed to estimate the training time from.
+    await expect
+      .poll(() => wizard.getByTestId('customize-estimate').textContent())
+      .toBe('No measurement yet: the first customization on this machine measures the training speed')
   })
 
   it('validates the form and fills it in: n, rules, a reference example, training options', async () => {
@@ -265,6 +269,25 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
     await e2e.page.keyboard.press('Escape')
     await dialog().waitFor({ state: 'detached' })
   }, 200_000)
+
+  it('estimates the next run’s training time from the finished one', async () => {
+    await e2e.page.getByTestId('open-customize').click()
+    await dialog().waitFor()
+    await dialog().getByTestId('customize-new').click()
+    const wizard = dialog().getByTestId('customize-wizard')
+    await wizard.waitFor()
+    const line = wizard.getByTestId('customize-estimate')
+    await expect
+      .poll(() => line.textContent())
+      .toMatch(/^Training ≈ \d+ (s|min) on this machine \(measured on run pets_1-[\w-]+: \d+ examples × \d+ epochs?\)$/)
+    const before = await line.textContent()
+    // a larger run is estimated longer
+    await wizard.getByTestId('customize-n').fill('3000')
+    await expect.poll(() => line.textContent()).not.toBe(before)
+    await e2e.shot('customize-8-estimate')
+    await dialog().getByTestId('customize-dialog-close').click()
+    await dialog().waitFor({ state: 'detached' })
+  })
 
   it('made no console errors and no request beyond the local host', () => {
     expect(e2e.consoleErrors).toEqual([])

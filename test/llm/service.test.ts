@@ -4,7 +4,7 @@ import { AskService } from '../../src/main/core/ask'
 import type { DatabaseHandle } from '../../src/main/core/db'
 import { openDatabase } from '../../src/main/core/db'
 import type { Settings } from '../../src/shared/settings'
-import { DEFAULT_SETTINGS } from '../../src/shared/settings'
+import { DEFAULT_ANSWER_MAX_TOKENS, DEFAULT_SETTINGS, normalizeSettings } from '../../src/shared/settings'
 import { spiderDbPath } from '../prompt/spider'
 import { writeStoriesLora } from './ggufWriter'
 import { storiesF32, TEST_THREADS, tempDir } from './models'
@@ -66,4 +66,39 @@ test('the student service: load, ask, FixIt examples from corrections, cancel by
 
   await service.unloadModel()
   expect(service.currentModel()).toBeNull()
+})
+
+test('sampling settings: used when a request gives none, a request’s own values win, the defaults are greedy and 256 tokens', async () => {
+  expect(normalizeSettings({})).toMatchObject({ temperature: 0, maxTokens: DEFAULT_ANSWER_MAX_TOKENS })
+  expect(DEFAULT_ANSWER_MAX_TOKENS).toBe(256)
+
+  let sampling: Settings = { ...DEFAULT_SETTINGS, threads: TEST_THREADS, contextSize: 512, repairOnFailure: false }
+  const own = new AskService({ dataDir: tempDir('sqlstill-sampling-'), settings: () => sampling })
+  try {
+    await own.loadModel(storiesF32)
+    const question = 'List the names of all singers older than thirty.'
+    const output = async (request: { maxTokens?: number; temperature?: number } = {}) => {
+      const { record } = await own.ask({ db, question, ...request })
+      return record.attempts[0]
+    }
+    // Defaults: greedy, so the same question gives the same answer; 256 tokens (less what the context leaves).
+    const greedy = await output()
+    expect((await output()).output).toBe(greedy.output)
+    expect(greedy.generatedTokens).toBe(DEFAULT_ANSWER_MAX_TOKENS)
+
+    // The maxTokens setting limits an answer; a request's own limit wins.
+    sampling = { ...sampling, maxTokens: 16 }
+    expect((await output()).generatedTokens).toBe(16)
+    expect((await output({ maxTokens: 20 })).generatedTokens).toBe(20)
+
+    // A high temperature setting samples: over a few answers, at least one leaves the greedy path.
+    sampling = { ...sampling, maxTokens: 64, temperature: 2 }
+    const greedy64 = (await output({ temperature: 0 })).output
+    const sampled = [await output(), await output(), await output()].map((a) => a.output)
+    expect(sampled.some((text) => text !== greedy64)).toBe(true)
+    // ...and a request's temperature 0 still decodes greedily.
+    expect((await output({ temperature: 0 })).output).toBe(greedy64)
+  } finally {
+    await own.dispose()
+  }
 })

@@ -25,6 +25,12 @@ export function parseList(value: string): string[] {
 /** The same range model.setAdapter accepts. */
 export const parseAdapterScale = numberWhere((n) => Number.isFinite(n) && n >= 0 && n <= 4, 'an adapter scale from 0 to 4')
 
+/** The same range as the temperature setting and the ask API: 0 (greedy) to 2. */
+export const parseTemperature = numberWhere((n) => Number.isFinite(n) && n >= 0 && n <= 2, 'a temperature from 0 to 2')
+
+/** The same range the ask API accepts for one answer: 1 to 4,096 tokens. */
+export const parseAnswerMaxTokens = numberWhere((n) => Number.isInteger(n) && n >= 1 && n <= 4096, 'an integer from 1 to 4096')
+
 /** --backend for training: the same names as inference's backend setting. */
 export function parseTrainBackend(value: string): TrainBackend {
   if (!(TRAIN_BACKENDS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${TRAIN_BACKENDS.join(', ')}`)

@@ -11,7 +11,7 @@ import type { Backend, ModelManager } from '../../core/llm'
 import { defaultDataDir } from '../../core/platform/paths'
 import { JsonFileStore, readSettings } from '../../core/settings/keyValueStore'
 import { formatResult } from '../output'
-import { DATABASE_ARGUMENT_HELP, parseAdapterScale, parsePositiveInt } from '../parse'
+import { DATABASE_ARGUMENT_HELP, parseAdapterScale, parseAnswerMaxTokens, parsePositiveInt, parseTemperature } from '../parse'
 
 interface AskCliOptions {
   model?: string
@@ -21,7 +21,8 @@ interface AskCliOptions {
   sqlOnly?: boolean
   repair: boolean
   budget?: number
-  maxTokens: number
+  maxTokens?: number
+  temperature?: number
   context?: number
   threads?: number
   backend?: Backend
@@ -65,7 +66,9 @@ export function register(program: Command): void {
     .option('--no-repair', 'do not re-prompt the model when its query fails')
     .option('--rules <text>', 'business rules for the prompt (default: the ones the adapter was trained with)')
     .option('--budget <tokens>', 'schema token budget (default: the app setting)', parsePositiveInt)
-    .option('--max-tokens <n>', 'most tokens to generate', parsePositiveInt, 256)
+    // no commander defaults: an absent flag leaves the service to apply the app's settings, so CLI and app agree
+    .option('--max-tokens <n>', 'most tokens to generate (default: the app setting)', parseAnswerMaxTokens)
+    .option('--temperature <t>', 'sampling temperature, 0 = always the most likely SQL (default: the app setting)', parseTemperature)
     .option('--context <tokens>', 'context size, clamped to the model’s training context (default: the app setting)', parsePositiveInt)
     .option('--threads <n>', 'inference threads (default: the app setting)', parsePositiveInt)
     .addOption(new Option('--backend <backend>', 'inference backend (default: the app setting)').choices(['auto', 'metal', 'cuda', 'vulkan', 'cpu']))
@@ -94,7 +97,14 @@ export function register(program: Command): void {
       try {
         await service.loadModel(await pickModel(service.models, opts.model))
         if (opts.adapter) await service.setAdapter({ path: opts.adapter, scale: opts.adapterScale })
-        const { record, result } = await service.ask({ db, question, askId, rules: opts.rules, maxTokens: opts.maxTokens })
+        const { record, result } = await service.ask({
+          db,
+          question,
+          askId,
+          rules: opts.rules,
+          maxTokens: opts.maxTokens,
+          temperature: opts.temperature,
+        })
         if (opts.json) {
           process.stdout.write(JSON.stringify({ ...record, result }, null, 2) + '\n')
           return

@@ -5,6 +5,7 @@ import { SqlstillError, toErrorShape } from '../../../shared/errors'
 import type { QueryResult } from '../../../shared/query'
 import type { PromptForm } from '../../../shared/models'
 import type { Schema } from '../../../shared/schema'
+import { DEFAULT_ANSWER_MAX_TOKENS } from '../../../shared/settings'
 import type { DatabaseHandle } from '../db'
 import type { GenerateOptions, GenerateResult, PromptInput } from '../llm/engine'
 import type { BuiltPrompt, ChatMessage, FewShotExample } from '../prompt/build'
@@ -57,7 +58,6 @@ export interface AskOptions {
 }
 
 
-const DEFAULT_MAX_TOKENS = 256
 const MIN_SCHEMA_BUDGET = 50
 /** Tokens a chat template adds around the messages (role markers), an upper estimate. */
 const CHAT_TEMPLATE_SLACK = 40
@@ -111,7 +111,7 @@ export function preparePrompt(options: PromptOptions): PreparedPrompt {
   if (!question) throw new SqlstillError('BAD_REQUEST', 'The question is empty')
   const { generator, schema } = options
   const form: PromptForm = options.promptForm && options.promptForm !== 'auto' ? options.promptForm : generator.promptForm
-  const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS
+  const maxTokens = options.maxTokens ?? DEFAULT_ANSWER_MAX_TOKENS
   const build = (budgetTokens: number) =>
     buildPrompt({
       schema,
@@ -161,7 +161,7 @@ export async function ask(options: AskOptions): Promise<AskOutcome> {
   // preparePrompt refuses an empty question
   const prepared = preparePrompt({ ...options, question, schema: stableSchema(await db.schema()) })
   const { form, built: prompt } = prepared
-  const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS
+  const maxTokens = options.maxTokens ?? DEFAULT_ANSWER_MAX_TOKENS
 
   const queryOptions = { timeoutMs: options.queryTimeoutMs, maxRows: options.maxRows }
   const attempts: { attempt: AskAttempt; validation: Validation }[] = []

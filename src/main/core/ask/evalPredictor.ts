@@ -20,6 +20,8 @@ export async function createStudentPredictor(modelPath: string, opts: ModelPredi
         rules: promptRules(opts.rules, engine.trainedRules),
         examples: examplesForItem(opts.examples ?? [], item.question),
         maxTokens: opts.maxTokens,
+        // Greedy on purpose, whatever the user's temperature setting: evaluation (and the customization's before/after
+        // figures) must give the same accuracy on every run, so no temperature is passed and ask() decodes at 0.
         repair: opts.repair ?? true,
         schemaBudget: opts.schemaBudget,
       })

@@ -36,7 +36,9 @@ export interface AskRequest {
   rules?: string
   /** Extra examples; the user's own (promptPolicy.userExamples) are added from the history. */
   examples?: FewShotExample[]
+  /** Default: the `maxTokens` setting. */
   maxTokens?: number
+  /** Default: the `temperature` setting. */
   temperature?: number
   onTextChunk?: (text: string, attempt: number) => void
   onAttempt?: (attempt: AskAttempt) => void
@@ -139,8 +141,9 @@ export class AskService {
         repair: s.repairOnFailure,
         queryTimeoutMs: s.queryTimeoutMs,
         maxRows: s.rowCap,
-        maxTokens: request.maxTokens,
-        temperature: request.temperature,
+        // the request's own values win (the CLI's flags, the OpenAI endpoint), else the user's settings
+        maxTokens: request.maxTokens ?? s.maxTokens,
+        temperature: request.temperature ?? s.temperature,
         signal: controller.signal,
         onTextChunk: request.onTextChunk,
         onAttempt: request.onAttempt,

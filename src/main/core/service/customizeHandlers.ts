@@ -18,6 +18,8 @@ import {
   type Trainer,
   type UserPair,
 } from '../distill/pipeline'
+import { CUSTOMIZE_RUNS_DIR } from '../distill/pipeline/runDir'
+import { estimateTraining } from '../distill/pipeline/trainEstimate'
 import { userExamples } from '../ask/promptPolicy'
 import type { Teacher } from '../teacher'
 import type { ServiceContext } from './context'
@@ -59,7 +61,7 @@ export class CustomizeHandlers {
         const history = req.useHistory ? this.fromHistory(db.path) : { addRef: [], fixIt: [] }
         const teacherConfig = req.teacher === 'configured' ? this.teachers.requireConfig() : undefined
         const teacher: Teacher | 'synth' = teacherConfig ? await this.teachers.create(teacherConfig) : 'synth'
-        const outDir = join(this.ctx.dataDir, 'customize', `${safeName(db.name)}-${stamp()}`)
+        const outDir = join(this.ctx.dataDir, CUSTOMIZE_RUNS_DIR, `${safeName(db.name)}-${stamp()}`)
         const train = {
           epochs: req.epochs,
           maxSteps: req.maxSteps,
@@ -109,6 +111,11 @@ export class CustomizeHandlers {
         return this.summaries().filter((s) => s.dbPath === dbPath)
       },
       'customize.report': async ({ outDir }) => readCustomizeReport(outDir),
+      'customize.estimate': async ({ examples, epochs, maxSteps }) => {
+        const model = this.ctx.student.currentModel()
+        if (!model) throw new SqlstillError('BAD_REQUEST', 'Load a student model first: the estimate is for training the loaded model.')
+        return estimateTraining({ dataDir: this.ctx.dataDir, studentPath: model.path, examples, epochs, maxSteps })
+      },
       'dataset.list': async ({ outDir, split, offset, limit, search }) => listExamples(resolve(outDir), split, { offset, limit, search }),
       'dataset.update': async ({ outDir, id, question, sql, excluded }) => {
         if (this.runningIn(resolve(outDir))) {
@@ -198,7 +205,7 @@ export class CustomizeHandlers {
   }
 
   private summaries(): CustomizeRunSummary[] {
-    const root = join(this.ctx.dataDir, 'customize')
+    const root = join(this.ctx.dataDir, CUSTOMIZE_RUNS_DIR)
     if (!existsSync(root)) return []
     const out: CustomizeRunSummary[] = []
     for (const entry of readdirSync(root, { withFileTypes: true })) {

@@ -6,14 +6,16 @@ import { getApi } from '../api'
 import { ErrorPanel } from './ErrorPanel'
 import { Modal } from './Modal'
 
-type NumberKey = 'threads' | 'contextSize' | 'queryTimeoutMs' | 'rowCap' | 'schemaPromptBudget'
+type NumberKey = 'threads' | 'contextSize' | 'queryTimeoutMs' | 'rowCap' | 'schemaPromptBudget' | 'temperature' | 'maxTokens'
 
-const NUMBER_FIELDS: { key: NumberKey; label: string; hint: string }[] = [
+const NUMBER_FIELDS: { key: NumberKey; label: string; hint: string; decimal?: boolean }[] = [
   { key: 'threads', label: 'CPU threads', hint: '0 picks automatically' },
   { key: 'contextSize', label: 'Context size (tokens)', hint: 'clamped to what the model was trained with' },
   { key: 'queryTimeoutMs', label: 'Query time limit (ms)', hint: 'a query running longer is stopped' },
   { key: 'rowCap', label: 'Row cap', hint: 'results are truncated beyond this' },
   { key: 'schemaPromptBudget', label: 'Schema prompt budget (tokens)', hint: 'larger schemas are pruned to the relevant tables' },
+  { key: 'temperature', label: 'Answer temperature', hint: '0 = always the most likely SQL; up to 2 varies more', decimal: true },
+  { key: 'maxTokens', label: 'Answer length limit (tokens)', hint: 'most tokens one answer may generate (16–4096)' },
 ]
 
 /** The user's settings, validated with the same schema the core uses before anything is sent. */
@@ -70,7 +72,7 @@ export function SettingsDialog({ settings, onClose }: { settings: Settings; onCl
                 <span className="field__label">{f.label}</span>
                 <input
                   className={`input${err ? ' input--invalid' : ''}`}
-                  inputMode="numeric"
+                  inputMode={f.decimal ? 'decimal' : 'numeric'}
                   value={draft[f.key]}
                   onChange={(e) => setDraft((d) => ({ ...d, [f.key]: e.target.value }))}
                   aria-invalid={!!err}

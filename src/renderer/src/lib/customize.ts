@@ -1,8 +1,9 @@
 // Pure helpers for the customize views: stage names in words, run states, the wizard's input checks.
-import type { RunState, StageExtras, StageName, StageStatus } from '../../../shared/customize'
+import type { RunState, StageExtras, StageName, StageStatus, TrainEstimate } from '../../../shared/customize'
 import { formatCount } from './format'
 import type { RequestOf } from '../../../shared/api'
 import type { TeacherConfig } from '../../../shared/teacher'
+import { formatRoughDuration } from './units'
 
 export const STAGE_LABELS: Record<StageName, { title: string; what: string }> = {
   info: { title: 'Your input', what: 'rules, reference examples and History marks, each checked against the database' },
@@ -170,4 +171,25 @@ export function buildStartRequest(dbId: string, form: WizardForm): { request: St
     },
     errors,
   }
+}
+
+/**
+ * The training the form asks for, as `customize.estimate` sizes it: up to n synthesized training pairs plus the
+ * user's own examples (the references, and the History marks when they are used), over the form's epochs and step
+ * cap. Null while those fields are not valid numbers.
+ */
+export function estimateRequest(form: WizardForm, marks: { right: number; corrected: number } | null): RequestOf<'customize.estimate'> | null {
+  const n = int(form.n, 1, 100_000)
+  const epochs = int(form.epochs, 1, 100)
+  const maxSteps = form.maxSteps.trim() ? int(form.maxSteps, 1, 1_000_000) : undefined
+  if (n === null || epochs === null || maxSteps === null) return null
+  const own = form.refs.filter((r) => r.question.trim() && r.sql.trim()).length + (form.useHistory && marks ? marks.right + marks.corrected : 0)
+  return { examples: n + own, epochs, ...(maxSteps !== undefined ? { maxSteps } : {}) }
+}
+
+/** The wizard's one line about how long training will take. */
+export function estimateLine(estimate: TrainEstimate): string {
+  if (estimate.seconds === null) return 'No measurement yet: the first customization on this machine measures the training speed'
+  const { runId, examples, epochs } = estimate.basis
+  return `Training ≈ ${formatRoughDuration(estimate.seconds)} on this machine (measured on run ${runId}: ${examples} examples × ${epochs} epoch${epochs === 1 ? '' : 's'})`
 }

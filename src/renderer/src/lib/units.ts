@@ -14,6 +14,14 @@ export function formatEta(seconds: number | null): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`
 }
 
+/** An estimate's duration, as rough as an estimate is: "40 s", "12 min", "2 h 5 min". */
+export function formatRoughDuration(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`
+  const m = Math.round(seconds / 60)
+  if (m < 60) return `${m} min`
+  return `${Math.floor(m / 60)} h ${m % 60} min`
+}
+
 /** A short relative or absolute time for list rows. */
 export function formatWhen(iso: string): string {
   const at = new Date(iso)

@@ -8,6 +8,8 @@ import { writeFileAtomic } from '../../platform/atomicFile'
 import type { RunManifest } from './types'
 
 export const MANIFEST_FILE = 'run.json'
+/** The app's run folders live in this folder of the data dir, one per run. */
+export const CUSTOMIZE_RUNS_DIR = 'customize'
 /** The train stage's job folder and the evaluate stage's reports folder (base/ and customized/), in the run folder. */
 export const TRAIN_DIR = 'train'
 export const EVALUATE_DIR = 'evaluate'

@@ -5,7 +5,7 @@ import type { LoadedModelInfo } from '../../../../shared/models'
 import { historyPairs } from '../../../../shared/customize'
 import { getApi } from '../../api'
 import { useTeacherConfig } from '../../hooks/useTeacherConfig'
-import { buildStartRequest, DEFAULT_FORM, fileName, teacherLabel, type WizardForm } from '../../lib/customize'
+import { buildStartRequest, DEFAULT_FORM, estimateLine, estimateRequest, fileName, teacherLabel, type WizardForm } from '../../lib/customize'
 import { ErrorPanel } from '../ErrorPanel'
 
 interface Props {
@@ -32,6 +32,7 @@ export function CustomizeWizard({ dbId, dbName, model, onStarted }: Props) {
   const [starting, setStarting] = useState(false)
   const [startError, setStartError] = useState<ApiErrorShape | null>(null)
   const [touched, setTouched] = useState(false)
+  const [estimate, setEstimate] = useState<string | null>(null)
 
   useEffect(() => {
     let live = true
@@ -47,6 +48,30 @@ export function CustomizeWizard({ dbId, dbName, model, onStarted }: Props) {
       live = false
     }
   }, [api, dbId])
+
+  // How long training will take, from the last run of this student measured here; asked again as the size changes.
+  const sizing = model ? estimateRequest(form, marks) : null
+  const sizingKey = sizing ? JSON.stringify([model?.path, sizing]) : null
+  useEffect(() => {
+    if (!sizing) {
+      setEstimate(null)
+      return
+    }
+    let live = true
+    // typing a number asks once it rests, not on every key
+    const timer = setTimeout(() => {
+      api.customize.estimate(sizing).then(
+        (e) => live && setEstimate(estimateLine(e)),
+        (err: unknown) => live && setEstimate(`Training time not estimated: ${toErrorShape(err).message}`),
+      )
+    }, 200)
+    return () => {
+      live = false
+      clearTimeout(timer)
+    }
+    // sizingKey stands for sizing (a new object on every render)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, sizingKey])
 
   const set = <K extends keyof WizardForm>(key: K, value: WizardForm[K]) => setForm((f) => ({ ...f, [key]: value }))
   const { request, errors } = buildStartRequest(dbId, form)
@@ -233,6 +258,11 @@ export function CustomizeWizard({ dbId, dbName, model, onStarted }: Props) {
         </section>
       </div>
 
+      {estimate && (
+        <p className="muted small" data-testid="customize-estimate">
+          {estimate}
+        </p>
+      )}
       {startError && <ErrorPanel error={startError} title="Could not start the customization" />}
       <div className="dialog__actions">
         <span className="muted small">Runs in the background; you can close this window and come back.</span>
