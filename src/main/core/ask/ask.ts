@@ -85,7 +85,7 @@ function summarize(result: QueryResult | undefined): ResultSummary | null {
 }
 
 /** What a prompt is built from: the question and schema, and what the prompt policy (promptPolicy.ts) adds. */
-export interface PromptOptions extends Pick<AskOptions, 'question' | 'rules' | 'examples' | 'schemaBudget' | 'promptForm' | 'maxTokens'> {
+export interface PromptOptions extends Pick<AskOptions, 'question' | 'rules' | 'examples' | 'schemaBudget' | 'promptForm'> {
   generator: Pick<SqlGenerator, 'promptForm' | 'tokenCounter' | 'contextSize'>
   schema: Schema
 }
@@ -111,7 +111,6 @@ export function preparePrompt(options: PromptOptions): PreparedPrompt {
   if (!question) throw new SqlstillError('BAD_REQUEST', 'The question is empty')
   const { generator, schema } = options
   const form: PromptForm = options.promptForm && options.promptForm !== 'auto' ? options.promptForm : generator.promptForm
-  const maxTokens = options.maxTokens ?? DEFAULT_ANSWER_MAX_TOKENS
   const build = (budgetTokens: number) =>
     buildPrompt({
       schema,
@@ -128,7 +127,10 @@ export function preparePrompt(options: PromptOptions): PreparedPrompt {
     let budget = options.schemaBudget ?? DEFAULT_SCHEMA_BUDGET
     let built = build(budget)
     if (!generator.contextSize || !count) return built
-    const room = generator.contextSize - Math.min(maxTokens, generator.contextSize / 4)
+    // The room kept for the answer is the default answer length, not the user's setting: the prompt must be the
+    // one the student was trained with whatever answer length is set (a longer answer is capped by the engine
+    // at what the context has left).
+    const room = generator.contextSize - Math.min(DEFAULT_ANSWER_MAX_TOKENS, generator.contextSize / 4)
     for (let round = 0; round < 3; round++) {
       const size = count(render(built)) + (form === 'chat' ? CHAT_TEMPLATE_SLACK : 1)
       if (size <= room || budget <= MIN_SCHEMA_BUDGET) break
