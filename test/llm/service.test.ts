@@ -11,7 +11,9 @@ import { storiesF32, TEST_THREADS, tempDir } from './models'
 import { codeOf } from '../helpers/errors'
 
 let db: DatabaseHandle
-let settings: Settings = { ...DEFAULT_SETTINGS, threads: TEST_THREADS, contextSize: 512 }
+// a schema budget the 512-token context holds whole, so an added few-shot example makes the prompt longer
+// (with the default budget the prompt is fitted to the context, and the example's room comes out of the schema)
+let settings: Settings = { ...DEFAULT_SETTINGS, threads: TEST_THREADS, contextSize: 512, schemaPromptBudget: 200 }
 const service = new AskService({ dataDir: tempDir('sqlstill-service-'), settings: () => settings })
 
 beforeAll(async () => {
