@@ -15,6 +15,7 @@ import { statSync } from 'node:fs'
 import { engineOf } from '../../../shared/engine'
 import { SqlstillError } from '../../../shared/errors'
 import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
+import { DuckDbDatabase } from './duckdb/handle'
 
 export type { DatabaseHandle, OpenOptions } from '../hosts/database/client'
 export type { CompileResult } from './execute'
@@ -37,6 +38,8 @@ export async function openDatabase(target: string, opts?: OpenOptions): Promise<
   switch (engine) {
     case 'sqlite':
       return HostedDatabase.open(target, opts)
+    case 'duckdb':
+      return DuckDbDatabase.open(target, opts)
     default:
       throw new SqlstillError('UNSUPPORTED', `Opening ${engine} databases is not built yet.`, { engine })
   }
