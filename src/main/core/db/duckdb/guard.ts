@@ -12,6 +12,8 @@ const COMMENT_OR_SPACE = String.raw`(?:\s+|--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)*`
 /** EXPLAIN [ANALYZE] [(options)]: what is left must itself be a SELECT. */
 const EXPLAIN_PREFIX = new RegExp(String.raw`^${COMMENT_OR_SPACE}explain\s+(?:analy[sz]e\s+)?(?:\([^()]*\)\s*)?`, 'iu')
 
+const ONLY_COMMENTS = new RegExp(String.raw`^(?:\s+|;|--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)*$`, 'u')
+
 export const NOT_A_READ_MESSAGE =
   'sqlstill opens databases read-only: only a single query that reads (SELECT, WITH … SELECT, FROM …, VALUES, ' +
   'DESCRIBE, SHOW, EXPLAIN of a query) can run; this statement would write or change the connection, so it was not run.'
@@ -28,6 +30,8 @@ function checkText(sql: unknown): asserts sql is string {
 
 /** Parses and prepares exactly one statement (nothing runs). Throws MULTIPLE_STATEMENTS, SQL_ERROR… */
 async function prepareOne(connection: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+  // DuckDB's extractStatements fails without a message on text that holds no statement
+  if (ONLY_COMMENTS.test(sql)) throw new SqlstillError('SQL_ERROR', 'There is no SQL statement to run.')
   let extracted
   try {
     extracted = await connection.extractStatements(sql)

@@ -45,19 +45,21 @@ function strings(value: Json): string[] {
   return Array.isArray(value) ? value.map((v) => String(v)) : []
 }
 
-/** duckdb_indexes().expressions is the list as text, e.g. `[x, "odd name", lower(y)]`. */
+/** duckdb_indexes().expressions is the list as text, e.g. `[x, "odd name", '(lower(y))']`. */
 export function indexExpressions(text: string | null): string[] {
   if (!text) return []
   const inner = text.trim().replace(/^\[/u, '').replace(/\]$/u, '')
   const parts: string[] = []
   let depth = 0
-  let quoted = false
+  let quote: string | null = null
   let current = ''
   for (const ch of inner) {
-    if (ch === '"') quoted = !quoted
-    if (!quoted && ch === '(') depth++
-    if (!quoted && ch === ')') depth--
-    if (!quoted && depth === 0 && ch === ',') {
+    if (quote) {
+      if (ch === quote) quote = null
+    } else if (ch === '"' || ch === "'") quote = ch
+    else if (ch === '(') depth++
+    else if (ch === ')') depth--
+    else if (depth === 0 && ch === ',') {
       parts.push(current.trim())
       current = ''
       continue
@@ -65,7 +67,24 @@ export function indexExpressions(text: string | null): string[] {
     current += ch
   }
   if (current.trim()) parts.push(current.trim())
-  return parts.map((p) => (/^"(?:[^"]|"")*"$/u.test(p) ? p.slice(1, -1).replace(/""/g, '"') : p))
+  return parts.map((p) => {
+    if (/^"(?:[^"]|"")*"$/u.test(p)) return p.slice(1, -1).replace(/""/g, '"')
+    // an expression is listed as a string literal of its text, in parentheses: '(lower(n))'
+    if (/^'(?:[^']|'')*'$/u.test(p)) return unwrapParens(p.slice(1, -1).replace(/''/g, "'"))
+    return p
+  })
+}
+
+/** `(lower(n))` → `lower(n)`, but `(a) + (b)` stays: only parentheses that enclose the whole text go. */
+function unwrapParens(text: string): string {
+  if (!text.startsWith('(') || !text.endsWith(')')) return text
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++
+    else if (text[i] === ')') depth--
+    if (depth === 0 && i < text.length - 1) return text
+  }
+  return text.slice(1, -1)
 }
 
 export async function introspectDuckDb(connection: DuckDBConnection, opts: DuckDbIntrospectOptions = {}): Promise<Schema> {
@@ -91,7 +110,7 @@ export async function introspectDuckDb(connection: DuckDBConnection, opts: DuckD
     ...tableRows.map((r) => ({ schema: String(r.schema_name), name: String(r.table_name), kind: 'table' as const, oid: Number(r.table_oid), sql: (r.sql as string | null) ?? null })),
     ...viewRows.map((r) => ({ schema: String(r.schema_name), name: String(r.view_name), kind: 'view' as const, oid: Number(r.view_oid), sql: (r.sql as string | null) ?? null })),
   ]
-  // Creation order, as SQLite's schema lists them: what people wrote and expect.
+  // DuckDB's catalog order (creation order in the session that made them; a reopened file numbers them anew).
   objects.sort((a, b) => a.oid - b.oid)
 
   const columnsOf = new Map<string, Column[]>()
