@@ -20,8 +20,11 @@ export interface DuckDbSession {
 /** Settings every instance starts with. temp_directory must come first: DuckDB refuses to change it once
  * external access is off. An empty temp_directory means a query that outgrows memory fails instead of writing
  * a `.tmp` folder beside the user's file. */
-function baseConfig(): Record<string, string> {
+function baseConfig(sizeBytes: number): Record<string, string> {
   return {
+    // A small database gains nothing from parallel execution, and one thread makes results with ties (GROUP BY …
+    // ORDER BY count(*) LIMIT 1) the same on every run, which evaluations need to be reproducible.
+    ...(sizeBytes <= SMALL_FILE_BYTES ? { threads: '1' } : {}),
     temp_directory: '',
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
@@ -52,12 +55,12 @@ function closeQuietly(instance: DuckDBInstance | undefined, connection: DuckDBCo
   }
 }
 
-async function openDatabaseFile(path: string): Promise<DuckDbSession> {
+async function openDatabaseFile(path: string, sizeBytes: number): Promise<DuckDbSession> {
   let instance: DuckDBInstance | undefined
   let connection: DuckDBConnection | undefined
   try {
     instance = await DuckDBInstance.create(path, {
-      ...baseConfig(),
+      ...baseConfig(sizeBytes),
       access_mode: 'READ_ONLY',
       enable_external_access: 'false',
       lock_configuration: 'true',
@@ -87,7 +90,7 @@ async function openDataFiles(files: DataFile[]): Promise<DuckDbSession> {
   let instance: DuckDBInstance | undefined
   let connection: DuckDBConnection | undefined
   try {
-    instance = await DuckDBInstance.create(':memory:', baseConfig())
+    instance = await DuckDBInstance.create(':memory:', baseConfig(files.reduce((n, f) => n + f.sizeBytes, 0)))
     connection = await instance.connect()
     // allowed_paths is a list, which DuckDB's config map cannot carry: it is set here, before access is shut.
     await connection.run(`SET allowed_paths = [${files.map((f) => sqlString(f.path)).join(', ')}]`)
@@ -123,5 +126,5 @@ async function openDataFiles(files: DataFile[]): Promise<DuckDbSession> {
 }
 
 export function connectDuckDb(source: DuckDbSource): Promise<DuckDbSession> {
-  return source.kind === 'database' ? openDatabaseFile(source.path) : openDataFiles(source.files)
+  return source.kind === 'database' ? openDatabaseFile(source.path, source.sizeBytes) : openDataFiles(source.files)
 }
