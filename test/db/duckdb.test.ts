@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase, type DatabaseHandle } from '../../src/main/core/db'
+import { classifyDuckDbError } from '../../src/main/core/db/duckdb/errors'
 import { indexExpressions } from '../../src/main/core/db/duckdb/introspect'
 import { runRead } from '../../src/main/core/db/duckdb/run'
 import { findTable, primaryKeyColumns } from '../../src/shared/schema'
@@ -108,6 +109,25 @@ describe('a ported Spider database (.duckdb)', () => {
   it('indexExpressions splits DuckDB’s list text at top-level commas only', () => {
     expect(indexExpressions(`[x, "odd, name", '(lower(y, z))', '(a) + (b)']`)).toEqual(['x', 'odd, name', 'lower(y, z)', '(a) + (b)'])
     expect(indexExpressions(null)).toEqual([])
+  })
+})
+
+describe('DuckDB errors', () => {
+  it('map onto the shared codes by DuckDB’s error kind, keeping DuckDB’s text', () => {
+    const code = (message: string, sql?: string) => classifyDuckDbError(new Error(message), { sql }).code
+    expect(code('Parser Error: syntax error at or near "SELEC"')).toBe('SQL_ERROR')
+    expect(code('Binder Error: Referenced column "x" not found in FROM clause!')).toBe('SQL_ERROR')
+    expect(code('Catalog Error: Table with name t does not exist!')).toBe('SQL_ERROR')
+    expect(code('Permission Error: Cannot access file "/etc/passwd" - file system operations are disabled by configuration')).toBe('PERMISSION_DENIED')
+    expect(code('Out of Memory Error: failed to allocate data of size 16.0 MiB (1.4 GiB/1.5 GiB used)')).toBe('TOO_LARGE')
+    expect(code('INTERRUPT Error: Interrupted!')).toBe('CANCELLED')
+    expect(code('IO Error: Could not read from file "x.duckdb"')).toBe('NOT_A_DATABASE')
+    expect(code('Invalid Input Error: Cannot execute statement of type "INSERT" on database "x" which is attached in read-only mode!')).toBe('READ_ONLY')
+    expect(code('Invalid Input Error: Cannot change configuration option "threads" - the configuration has been locked')).toBe('READ_ONLY')
+    expect(code('something without a kind')).toBe('INTERNAL')
+    const e = classifyDuckDbError(new Error('Failed to extract statements: Parser Error: syntax error at end of input'))
+    expect(e.message).toBe('Parser Error: syntax error at end of input')
+    expect(e.details).toMatchObject({ duckdbMessage: 'Parser Error: syntax error at end of input' })
   })
 })
 

@@ -105,9 +105,9 @@ async function expectNoStateLeft(db: DatabaseHandle, fingerprint: string, table:
   expect((await db.schema({ refresh: true })).fingerprint).toBe(fingerprint)
   expect((await db.query(`SELECT count(*) FROM ${table}`)).rows).toEqual([[rows]])
   const settings = await db.query(
-    "SELECT current_setting('enable_external_access'), current_setting('lock_configuration'), current_setting('autoload_known_extensions'), current_setting('autoinstall_known_extensions')",
+    "SELECT current_setting('enable_external_access'), current_setting('lock_configuration'), current_setting('autoload_known_extensions'), current_setting('autoinstall_known_extensions'), current_setting('temp_directory'), current_setting('threads')",
   )
-  expect(settings.rows).toEqual([[false, true, false, false]])
+  expect(settings.rows).toEqual([[false, true, false, false, '', 1]])
   expect((await db.query("SELECT count(*) FROM duckdb_tables() WHERE temporary AND NOT internal")).rows).toEqual([[0]])
   expect((await db.query("SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal")).rows).toEqual([[0]])
   expect((await db.query("SELECT count(*) FROM duckdb_databases() WHERE NOT internal")).rows).toEqual([[1]])

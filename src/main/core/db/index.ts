@@ -15,7 +15,6 @@ import { statSync } from 'node:fs'
 import { engineOf } from '../../../shared/engine'
 import { SqlstillError } from '../../../shared/errors'
 import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
-import { DuckDbDatabase } from './duckdb/handle'
 
 export type { DatabaseHandle, OpenOptions } from '../hosts/database/client'
 export type { CompileResult } from './execute'
@@ -38,8 +37,11 @@ export async function openDatabase(target: string, opts?: OpenOptions): Promise<
   switch (engine) {
     case 'sqlite':
       return HostedDatabase.open(target, opts)
-    case 'duckdb':
+    case 'duckdb': {
+      // Loaded on first use: DuckDB's native library is large, and most sessions only ever open SQLite.
+      const { DuckDbDatabase } = await import('./duckdb/handle')
       return DuckDbDatabase.open(target, opts)
+    }
     default:
       throw new SqlstillError('UNSUPPORTED', `Opening ${engine} databases is not built yet.`, { engine })
   }
