@@ -1,5 +1,6 @@
 // The DuckDB client on real DuckDB: a Spider database ported to a .duckdb file, data files and folders opened as
 // views, the shared value model, caps, compile(), open errors, and stopping a query (time limit, cancel, close).
+import { spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -10,7 +11,7 @@ import { classifyDuckDbError } from '../../src/main/core/db/duckdb/errors'
 import { indexExpressions } from '../../src/main/core/db/duckdb/introspect'
 import { runRead } from '../../src/main/core/db/duckdb/run'
 import { findTable, primaryKeyColumns } from '../../src/shared/schema'
-import { spiderDb, tempDir } from '../helpers/paths'
+import { repoRoot, spiderDb, tempDir } from '../helpers/paths'
 import { portSpiderDb } from '../helpers/spiderToDuckDb'
 import { expectRejects } from './dbTestUtils'
 
@@ -326,6 +327,30 @@ describe('open errors', () => {
     mkdirSync(noData)
     writeFileSync(join(noData, 'readme.md'), '# hi')
     expect((await expectRejects(openDatabase(noData), ['NOT_A_DATABASE'])).message).toMatch(/no data files/)
+  })
+})
+
+describe('a database another program writes', () => {
+  it('is DATABASE_LOCKED while that program holds it, and opens once it lets go', async () => {
+    const path = join(dir, 'busy.duckdb')
+    const writer = spawn(
+      process.execPath,
+      ['-e', `const { DuckDBInstance } = require('@duckdb/node-api');
+        (async () => { const i = await DuckDBInstance.create(${JSON.stringify(path)}); const c = await i.connect();
+          await c.run('CREATE TABLE t (a INTEGER)'); process.stdout.write('ready'); setInterval(() => {}, 1000) })()`],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    try {
+      await new Promise<void>((resolve) => writer.stdout!.once('data', () => resolve()))
+      const err = await expectRejects(openDatabase(path), ['DATABASE_LOCKED'])
+      expect(err.message).toMatch(/busy\.duckdb" is open for writing in another program/)
+    } finally {
+      writer.kill('SIGKILL')
+      await new Promise((r) => writer.once('exit', r))
+    }
+    const h = await openDatabase(path)
+    expect((await h.query('SELECT count(*) FROM t')).rows).toEqual([[0]])
+    await h.close()
   })
 })
 

@@ -72,7 +72,7 @@ async function openDatabaseFile(path: string, sizeBytes: number): Promise<DuckDb
   } catch (err) {
     closeQuietly(instance, connection)
     const e = classifyDuckDbError(err, { path })
-    if (e.code === 'NOT_A_DATABASE' || e.code === 'INTERNAL') {
+    if (e.code !== 'DATABASE_LOCKED') {
       throw new SqlstillError('NOT_A_DATABASE', `"${basename(path)}" cannot be opened as a DuckDB database: ${e.message}`, {
         ...e.details,
         path,

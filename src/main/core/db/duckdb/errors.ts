@@ -1,6 +1,7 @@
 // Turns DuckDB's errors into SqlstillErrors with stable codes. DuckDB prefixes every message with its kind
 // ("Binder Error: …", "Permission Error: …"); that kind decides the code, and DuckDB's own text is kept (in the
 // message and in details.duckdbMessage) because it names the unknown column or the syntax problem.
+import { basename } from 'node:path'
 import { SqlstillError, isErrorShape } from '../../../../shared/errors'
 
 export interface DuckDbErrorContext {
@@ -72,6 +73,15 @@ export function classifyDuckDbError(err: unknown, context: DuckDbErrorContext = 
         details,
       )
     case 'IO':
+      if (/Could not set lock on file|Conflicting lock/u.test(text)) {
+        const what = context.path ? `"${basename(context.path)}"` : 'The database'
+        return new SqlstillError(
+          'DATABASE_LOCKED',
+          `${what} is open for writing in another program, and DuckDB lets no one read a file beside its writer; close it there and open it again.`,
+          details,
+        )
+      }
+      return new SqlstillError('NOT_A_DATABASE', text, details)
     case 'Serialization':
       return new SqlstillError('NOT_A_DATABASE', text, details)
     default:
