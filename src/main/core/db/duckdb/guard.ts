@@ -3,6 +3,8 @@
 // CREATE TEMP, SET, ATTACH or CHECKPOINT. So this layer, not the connection, is what keeps a handle a pure reader:
 // exactly one statement, which DuckDB's own parser types as SELECT (that covers FROM …, VALUES, DESCRIBE, SHOW,
 // SUMMARIZE and reading PRAGMAs, which DuckDB turns into SELECTs), or an EXPLAIN whose statement is such a SELECT.
+// A few SELECT-typed functions act on the database (checkpoint(), nextval()): a READ_ONLY file refuses them, and
+// an in-memory database of views has nothing they could change. Files are guarded by DuckDB itself (connect.ts).
 import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api'
 import { StatementType } from '@duckdb/node-api'
 import { SqlstillError } from '../../../../shared/errors'
