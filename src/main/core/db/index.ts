@@ -13,7 +13,6 @@
 // form (shared/engine.ts: a postgres:// URL, a .duckdb/.csv/.parquet path, else SQLite).
 import { readdirSync, statSync } from 'node:fs'
 import { engineOf, isDuckDbDataFile } from '../../../shared/engine'
-import { SqlstillError } from '../../../shared/errors'
 import { keepForSession, sessionPassword } from './serverPassword'
 import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
 
@@ -39,6 +38,11 @@ export async function openDatabase(target: string, opts?: OpenOptions): Promise<
   switch (engine) {
     case 'sqlite':
       return HostedDatabase.open(target, opts)
+    case 'duckdb': {
+      // Loaded on first use: DuckDB's native library is large, and most sessions only ever open SQLite.
+      const { DuckDbDatabase } = await import('./duckdb/handle')
+      return DuckDbDatabase.open(target, opts)
+    }
     case 'postgres': {
       // Loaded on first use: opening SQLite files (the CLI, the hosts) need not load the pg client.
       const { PostgresDatabase } = await import('./postgres/database')
@@ -48,7 +52,5 @@ export async function openDatabase(target: string, opts?: OpenOptions): Promise<
       if (password !== undefined) keepForSession(handle.path, password)
       return handle
     }
-    default:
-      throw new SqlstillError('UNSUPPORTED', `Opening ${engine} databases is not built yet.`, { engine })
   }
 }
