@@ -124,6 +124,10 @@ describe.skipIf(!hasChromium)('customize on my schema in Chromium (browser mode)
       await expect.poll(() => row.getAttribute('data-status')).toBe('done')
       await expect.poll(() => row.getByTestId('stage-counts').textContent()).toMatch(/\d+ in → \d+ out/)
     }
+    // The SQL stage says how its teacher (here the built-in synthesizer) kept up: how many at a time, how fast.
+    await expect
+      .poll(() => run.locator('[data-stage="sql"]').getByTestId('stage-teacher-throughput').textContent())
+      .toMatch(/^Teacher: \d+ at a time · \d+ asked in \d+ (s|min)/)
     // The reference example was checked and kept; the synthesizer wrote pairs; the filters counted each verdict.
     await expect.poll(() => run.locator('[data-stage="info"]').getAttribute('data-out')).toBe('1')
     expect(Number(await run.locator('[data-stage="questions"]').getAttribute('data-out'))).toBeGreaterThan(0)
