@@ -1,12 +1,8 @@
 // Which engine a target opens with, and where a server's password comes from: one rule for the app, the CLI and the UI.
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { engineOf, parsePostgresUrl, postgresUrl, splitPostgresPassword } from '../../src/shared/engine'
-import { isDataFolder } from '../../src/main/core/db'
 import { resolveServerPassword, rememberServerPassword, serverSecretName } from '../../src/main/core/db/serverPassword'
 import type { SecretStore } from '../../src/main/core/teacher/openaiTeacher'
-import { tempDir } from '../helpers/paths'
 
 describe('engineOf', () => {
   it('names the engine from the URL scheme or the file extension, SQLite otherwise', () => {
@@ -17,19 +13,6 @@ describe('engineOf', () => {
     for (const f of ['a.csv', 'a.tsv', 'a.json', 'a.jsonl', 'a.ndjson', 'a.ddb']) expect(engineOf(f)).toBe('duckdb')
     for (const f of ['a.sqlite', 'a.db', 'noextension', '.csv', '/tmp/x.sqlite3']) expect(engineOf(f)).toBe('sqlite')
     expect(engineOf('/data/folder', { folderIsData: true })).toBe('duckdb')
-  })
-
-  it('a folder is DuckDB data only when it holds data files', () => {
-    const dir = tempDir('sqlstill-engine-')
-    const empty = join(dir, 'empty')
-    const withCsv = join(dir, 'csvs')
-    mkdirSync(empty)
-    mkdirSync(withCsv)
-    writeFileSync(join(withCsv, 'sales.csv'), 'a,b\n1,2\n')
-    expect(isDataFolder(empty)).toBe(false)
-    expect(isDataFolder(withCsv)).toBe(true)
-    expect(isDataFolder(join(dir, 'missing'))).toBe(false)
-    expect(isDataFolder(join(withCsv, 'sales.csv'))).toBe(false)
   })
 })
 

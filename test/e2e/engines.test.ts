@@ -57,6 +57,7 @@ describe.skipIf(!hasChromium)('DuckDB files and PostgreSQL servers in Chromium (
 
   it('opens a folder of CSV files with DuckDB: one table per file, reads run, writes are refused', async () => {
     const { page } = e2e
+    await page.goto(e2e.host.url)
     await page.getByTestId('open-database').click()
     await page.getByTestId('open-path-input').fill(join(dataDir, 'sales'))
     await page.getByTestId('open-path-input').press('Enter')
@@ -93,6 +94,7 @@ describe.skipIf(!hasChromium)('DuckDB files and PostgreSQL servers in Chromium (
     await page.getByTestId('pg-password').fill(READER_PASSWORD)
     await page.getByTestId('pg-connect').click()
     await page.getByTestId('open-dialog').waitFor({ state: 'detached' })
+    await e2e.shot('03-postgres-connected')
     await expect.poll(activeEngine).toBe('postgres')
     await page.locator('[data-testid="schema-table"][data-table="singer"]').waitFor()
     await typeAndRun('SELECT count(*) AS singers FROM singer')
@@ -112,5 +114,10 @@ describe.skipIf(!hasChromium)('DuckDB files and PostgreSQL servers in Chromium (
     expect(await page.getByTestId('pg-password').inputValue()).toBe('')
     await page.keyboard.press('Escape')
     await page.getByTestId('open-dialog').waitFor({ state: 'detached' })
+  })
+
+  it('made no console errors and no request beyond the local host', () => {
+    expect(e2e.consoleErrors).toEqual([])
+    expect(e2e.foreignRequests).toEqual([])
   })
 })

@@ -1,6 +1,7 @@
 // `sqlstill customize DB --model STUDENT`: teacher → filtered dataset → LoRA adapter → base vs customized, in a
 // run folder that `--resume DIR` continues after Ctrl-C or a crash. Stage progress goes to stderr, the summary
 // to stdout.
+import { parsePostgresUrl, splitPostgresPassword } from '../../../shared/engine'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
@@ -25,7 +26,7 @@ import type { Teacher } from '../../core/teacher/types'
 import { ALL_LORA_TARGETS } from '../../core/train/native'
 import { TRAIN_BACKENDS, type TrainBackend } from '../../core/train/devices'
 import type { HardnessMix } from '../../core/teacher/synthesizer'
-import { parseFraction, parseInteger, parseList, parsePositiveInt, parsePositiveNumber, parseTrainBackend } from '../parse'
+import { DATABASE_ARGUMENT_HELP, parseFraction, parseInteger, parseList, parsePositiveInt, parsePositiveNumber, parseTrainBackend } from '../parse'
 
 interface CustomizeCliOptions {
   teacher: string
@@ -142,7 +143,7 @@ export function register(program: Command): void {
   program
     .command('customize')
     .description('customize the student on one database: teacher data → filtered dataset → LoRA adapter → evaluation')
-    .argument('[db]', 'the SQLite database to customize for (not needed with --resume)')
+    .argument('[db]', `the database to customize for (not needed with --resume): ${DATABASE_ARGUMENT_HELP}`)
     .option('--teacher <spec>', 'synth | local:PATH.gguf | openai:URL[#model]', 'synth')
     .option('--model <path>', 'the student GGUF to customize')
     .option('--rules <file>', 'business rules for this database, one per line')
@@ -191,11 +192,14 @@ export function register(program: Command): void {
           const config = parseTeacherSpec(opts.teacher)
           if (config) teacher = await createTeacher(config)
           // the app's history as the app's customize.start uses it: its verdicts as pairs, its examples in the prompt
-          const dbPath = resolve(db)
+          // a server URL as it is (the run keeps it without its password), a file path made absolute
+          const server = parsePostgresUrl(db)
+          const dbPath = server ? db : resolve(db)
+          const historyKey = server ? splitPostgresPassword(db).url : dbPath
           const history = opts.history ? new AskHistory(defaultDataDir()) : null
-          const fromHistory = history ? historyPairs(history.list(dbPath)) : { addRef: [], fixIt: [] }
+          const fromHistory = history ? historyPairs(history.list(historyKey)) : { addRef: [], fixIt: [] }
           const rules = opts.rules ? readFileSync(resolve(opts.rules), 'utf8') : undefined
-          const name = resolve(db).split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '')
+          const name = server ? server.database : resolve(db).split(/[\\/]/).pop()!.replace(/\.[^.]*$/, '')
           outDir = opts.out ?? `customize-${name}`
           result = await runCustomization(
             {
@@ -207,7 +211,7 @@ export function register(program: Command): void {
               rules,
               addRef: [...(opts.examples ? readPairsFile(opts.examples) : []), ...fromHistory.addRef],
               fixIt: fromHistory.fixIt,
-              promptExamples: history ? userExamples(history, dbPath) : [],
+              promptExamples: history ? userExamples(history, historyKey) : [],
               n: opts.n,
               k: opts.k,
               jury: opts.jury,

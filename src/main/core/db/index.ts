@@ -11,8 +11,8 @@
 //
 // Other engines (DuckDB, PostgreSQL) implement the same DatabaseHandle; openDatabase picks one from the target's
 // form (shared/engine.ts: a postgres:// URL, a .duckdb/.csv/.parquet path, else SQLite).
-import { readdirSync, statSync } from 'node:fs'
-import { engineOf, isDuckDbDataFile } from '../../../shared/engine'
+import { statSync } from 'node:fs'
+import { engineOf } from '../../../shared/engine'
 import { keepForSession, sessionPassword } from './serverPassword'
 import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
 
@@ -23,10 +23,9 @@ export { introspectSchema, quoteIdent } from './introspect'
 export { openReadOnlySync, checkDatabaseFile } from './openReadOnly'
 export { runQuery, compileStatement, trimStatement } from './execute'
 
-/** A folder is opened by DuckDB when it holds data files; any other folder goes to SQLite's opener, which says what it is. */
-export function isDataFolder(path: string): boolean {
+function isDirectory(path: string): boolean {
   try {
-    return statSync(path).isDirectory() && readdirSync(path).some((name) => isDuckDbDataFile(name))
+    return statSync(path).isDirectory()
   } catch {
     return false
   }
@@ -34,7 +33,8 @@ export function isDataFolder(path: string): boolean {
 
 /** Opens a database read-only: a SQLite file, a DuckDB database or data file/folder, or a postgres:// URL. */
 export async function openDatabase(target: string, opts?: OpenOptions): Promise<DatabaseHandle> {
-  const engine = engineOf(target, { folderIsData: isDataFolder(target) })
+  // every folder goes to DuckDB, which opens its data files or says that it has none
+  const engine = engineOf(target, { folderIsData: isDirectory(target) })
   switch (engine) {
     case 'sqlite':
       return HostedDatabase.open(target, opts)

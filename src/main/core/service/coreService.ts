@@ -8,7 +8,7 @@ import { SqlstillError } from '../../../shared/errors'
 import { normalizeSettings, type Settings } from '../../../shared/settings'
 import { importPeftAdapter } from '../adapters/peftImport'
 import { AskService } from '../ask/service'
-import { isDataFolder, openDatabase, type DatabaseHandle } from '../db'
+import { openDatabase, type DatabaseHandle } from '../db'
 import { rememberServerPassword, resolveServerPassword } from '../db/serverPassword'
 import { engineOf, isPostgresUrl } from '../../../shared/engine'
 import { readModelInfo, RECOMMENDED_MODELS } from '../llm'
@@ -224,9 +224,6 @@ export class CoreService {
       'db.open': async ({ path, password, rememberPassword }) => {
         if (isPostgresUrl(path)) return this.openDatabase(path, { password, rememberPassword })
         if (!existsSync(path)) throw new SqlstillError('NOT_FOUND', `No such file: ${path}`, { path })
-        if (statSync(path).isDirectory() && engineOf(path, { folderIsData: isDataFolder(path) }) !== 'duckdb') {
-          throw new SqlstillError('NOT_A_DATABASE', `${path} is a folder with no CSV, Parquet or JSON files in it, not a database file.`, { path })
-        }
         return this.openDatabase(path)
       },
       'db.openDemo': async () => {

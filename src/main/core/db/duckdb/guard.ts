@@ -52,9 +52,18 @@ async function prepareOne(connection: DuckDBConnection, sql: string): Promise<Du
   try {
     return await extracted.prepare(0)
   } catch (err) {
+    // A write that cannot even be bound (DELETE FROM a view over a CSV file, DROP of a missing table) is still a
+    // write: it is refused as one, so a user sees "read-only" rather than a catalog error about a view.
+    if (WRITE_KEYWORD.test(sql)) throw new SqlstillError('READ_ONLY', NOT_A_READ_MESSAGE, { duckdbMessage: err instanceof Error ? err.message : String(err) })
     throw classifyDuckDbError(err, { sql })
   }
 }
+
+/** Statements whose first keyword says they write or change the connection, whatever they name. */
+const WRITE_KEYWORD = new RegExp(
+  String.raw`^${COMMENT_OR_SPACE}(?:insert|update|delete|upsert|merge|truncate|create|drop|alter|copy|attach|detach|install|load|set|reset|checkpoint|force|vacuum|analyze|begin|start|commit|end|rollback|abort|export|import|use|prepare|execute|deallocate|grant|revoke|comment)`,
+  'iu',
+)
 
 /** True when an EXPLAIN explains a SELECT (EXPLAIN ANALYZE runs its statement, so that must be a read too). */
 async function explainsARead(connection: DuckDBConnection, sql: string): Promise<boolean> {

@@ -137,7 +137,7 @@ export function resolveDuckDbSource(target: string): DuckDbSource {
     if (files.length === 0) {
       throw new SqlstillError(
         'NOT_A_DATABASE',
-        `The folder "${name}" has no data files to open (${DUCKDB_DATA_EXTENSIONS.join(', ')}).`,
+        `"${name}" is a directory with no data files to open (${DUCKDB_DATA_EXTENSIONS.join(', ')}); a SQLite or DuckDB database is a file.`,
         { path: abs },
       )
     }
