@@ -369,6 +369,8 @@ export interface DatasetExportResult {
   /** Left out because they are marked excluded in the review. */
   excluded: number
   promptForm: 'chat' | 'completion'
+  /** The SQL dialect the prompts ask for and the examples are written in (the run's database engine). */
+  dialect: string
   recipe?: string
   /** The recipe's base_model is left for the user to set: the GGUF does not name its Hugging Face source. */
   recipeNeedsBaseModel?: boolean

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readManifest, runCustomization, STAGES, type PredictorFactory, type Trainer, type TrainerInput } from '../../src/main/core/distill/pipeline'
-import { readSplit } from '../../src/main/core/distill/dataset'
+import { exportDataset, readSplit } from '../../src/main/core/distill/dataset'
 import { tempDir } from '../helpers/paths'
 import { expectCountsReconcile } from '../helpers/reconcile'
 import { noStudentProfile, promptText } from '../helpers/student'
@@ -92,6 +92,12 @@ describe.each([
       `customize-engines: ${dialect}: questions ${m.stages.questions.out}, sql ${m.stages.sql.out}, filters ${m.stages.filters.in}→${m.stages.filters.out}, ` +
         `train ${train.length}, eval EX base ${result.evaluation!.base.all} → customized ${result.evaluation!.customized.all}`,
     )
+    // the exported dataset says its dialect, and so does the recipe for another trainer
+    const chatProfile = async () => ({ promptForm: 'chat' as const, close: async () => undefined })
+    const exported = await exportDataset({ runDir: outDir, format: 'messages', split: 'train', out: join(outDir, 'export', 'm.jsonl'), recipe: join(outDir, 'export', 'axolotl.yml'), studentProfile: chatProfile })
+    expect(exported).toMatchObject({ dialect, examples: train.filter((e) => !e.excluded).length })
+    expect(readFileSync(exported.recipe!, 'utf8')).toContain(`SQL in the ${dialect} dialect`)
+    expect(readFileSync(exported.out, 'utf8')).toContain(`one ${dialect} SELECT`)
     // nothing the run wrote holds the password
     for (const f of filesUnder(outDir)) expect({ f, leaked: readFileSync(f, 'latin1').includes(READER_PASSWORD) }).toEqual({ f, leaked: false })
   }, 240_000)

@@ -2,6 +2,7 @@
 // exactly the prompts our trainer trains on: the pairs come from trainingPairs() with the student's own profile
 // (tokenizer, context, prompt form), the function the train stage calls. A model trained elsewhere on this file
 // is asked the way sqlstill asks it.
+import { ENGINE_DIALECTS } from '../../../../shared/engine'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { DatasetExportResult } from '../../../../shared/customize'
@@ -63,10 +64,10 @@ function yamlString(s: string): string {
 }
 
 /** An axolotl config with the run's LoRA rank, alpha, targets, learning rate, epochs and sequence length. */
-function axolotlRecipe(input: { baseName: string | null; baseRepo: string | null; dataFile: string; train: ReturnType<typeof trainConfigSchema.parse>; sequenceLen: number; examples: number }): string {
+function axolotlRecipe(input: { baseName: string | null; baseRepo: string | null; dataFile: string; train: ReturnType<typeof trainConfigSchema.parse>; sequenceLen: number; examples: number; dialect: string }): string {
   const t = input.train
   return [
-    `# axolotl recipe written by sqlstill for ${input.examples} examples (${input.dataFile}).`,
+    `# axolotl recipe written by sqlstill for ${input.examples} examples (${input.dataFile}), SQL in the ${input.dialect} dialect.`,
     '# The LoRA settings are the ones the run used on this machine; the prompts in the data file are exactly',
     '# the ones sqlstill asks the student with, so the adapter fits the app. Train with: axolotl train this.yml',
     '# base_model: the Hugging Face model the student GGUF was converted from; a GGUF does not always say which.',
@@ -113,8 +114,10 @@ export async function exportDataset(options: DatasetExportOptions): Promise<Data
   let pairs: TrainPair[]
   let promptForm: 'chat' | 'completion'
   let sequenceLen: number | undefined
+  let dialect: string
   try {
     const schema = await db.schema()
+    dialect = ENGINE_DIALECTS[schema.engine ?? 'sqlite']
     const student = await (options.studentProfile ?? loadStudentProfile)(settings.studentModel)
     try {
       promptForm = student.promptForm ?? 'completion'
@@ -139,13 +142,14 @@ export async function exportDataset(options: DatasetExportOptions): Promise<Data
     examples: pairs.length,
     excluded: items.filter((i) => i.excluded).length,
     promptForm,
+    dialect,
   }
   if (options.recipe) {
     const train = trainConfigSchema.parse({ ...settings.train, baseModel: settings.studentModel, examples: [] })
     const info = await readModelInfo(settings.studentModel).catch(() => null)
     const baseRepo = info?.sourceRepository ?? null
     mkdirSync(dirname(options.recipe), { recursive: true })
-    writeFileSync(options.recipe, axolotlRecipe({ baseName: info?.name ?? null, baseRepo, dataFile: options.out, train, sequenceLen: sequenceLen ?? train.maxLength, examples: pairs.length }))
+    writeFileSync(options.recipe, axolotlRecipe({ baseName: info?.name ?? null, baseRepo, dataFile: options.out, train, sequenceLen: sequenceLen ?? train.maxLength, examples: pairs.length, dialect }))
     result.recipe = options.recipe
     result.recipeNeedsBaseModel = baseRepo === null
   }
