@@ -276,6 +276,10 @@ describe('data files and folders', () => {
       expect(findTable(schema, 'numbers')).toMatchObject({ rowCount: 1000, rowCountExact: true })
       const joined = await h.query('SELECT p.name, s.score FROM people p JOIN scores s USING (id) ORDER BY p.id')
       expect(joined.rows).toEqual([['Ann', 9.5], ['Bob', 7]])
+      // a write on a view DuckDB cannot even bind is still refused as a write, not as a catalog error
+      for (const sql of ['DELETE FROM people', "UPDATE scores SET score = 0", 'DROP TABLE no_such_table', '  /* x */ insert into people values (1)']) {
+        await expect(h.query(sql), sql).rejects.toMatchObject({ code: 'READ_ONLY' })
+      }
     } finally {
       await h.close()
     }

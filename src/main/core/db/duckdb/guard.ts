@@ -61,7 +61,7 @@ async function prepareOne(connection: DuckDBConnection, sql: string): Promise<Du
 
 /** Statements whose first keyword says they write or change the connection, whatever they name. */
 const WRITE_KEYWORD = new RegExp(
-  String.raw`^${COMMENT_OR_SPACE}(?:insert|update|delete|upsert|merge|truncate|create|drop|alter|copy|attach|detach|install|load|set|reset|checkpoint|force|vacuum|analyze|begin|start|commit|end|rollback|abort|export|import|use|prepare|execute|deallocate|grant|revoke|comment)`,
+  String.raw`^${COMMENT_OR_SPACE}(?:insert|update|delete|upsert|merge|truncate|create|drop|alter|copy|attach|detach|install|load|set|reset|checkpoint|force|vacuum|analyze|begin|start|commit|end|rollback|abort|export|import|use|prepare|execute|deallocate|grant|revoke|comment)\b`,
   'iu',
 )
 
