@@ -2,10 +2,11 @@
 // thread pool), so the event loop stays free while a query computes, and a query is stopped with
 // connection.interrupt() rather than by killing a process as the SQLite host does. One request runs at a time
 // on the handle's one connection, as with SQLite, so a query never sees another one half done.
+import { cancelledError, notSqlError, queryCall, SchemaCache } from '../handleBase'
 import { randomUUID } from 'node:crypto'
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { SqlstillError, toErrorShape } from '../../../../shared/errors'
-import { DEFAULT_QUERY_TIMEOUT_MS, type QueryOptions, type QueryResult } from '../../../../shared/query'
+import type { QueryOptions, QueryResult } from '../../../../shared/query'
 import type { Schema } from '../../../../shared/schema'
 import type { DatabaseHandle, OpenOptions } from '../../hosts/database/client'
 import type { CompileResult } from '../execute'
@@ -50,8 +51,7 @@ export class DuckDbDatabase implements DatabaseHandle {
   private readonly queue: Job[] = []
   private current: Job | undefined
   private closed = false
-  private schemaCache: Schema | undefined
-  private schemaPending: Promise<Schema> | undefined
+  private readonly schemaCache = new SchemaCache()
 
   private constructor(
     source: DuckDbSource,
@@ -72,44 +72,30 @@ export class DuckDbDatabase implements DatabaseHandle {
   }
 
   schema(opts: { refresh?: boolean } = {}): Promise<Schema> {
-    if (this.schemaCache && !opts.refresh) return Promise.resolve(this.schemaCache)
-    if (this.schemaPending) return this.schemaPending
-    const pending = (
-      this.enqueue(undefined, (stop) =>
-        this.withTimeLimit(stop, SCHEMA_TIMEOUT_MS, () => new SqlstillError('TIMEOUT', `Reading the schema took longer than ${SCHEMA_TIMEOUT_MS} ms and was stopped.`), () =>
-          introspectDuckDb(this.connection, { sampleValues: this.sampleValues, dataViews: this.dataViews }),
-        ),
-      ) as Promise<Schema>
+    return this.schemaCache.get(
+      opts.refresh,
+      () =>
+        this.enqueue(undefined, (stop) =>
+          this.withTimeLimit(stop, SCHEMA_TIMEOUT_MS, () => new SqlstillError('TIMEOUT', `Reading the schema took longer than ${SCHEMA_TIMEOUT_MS} ms and was stopped.`), () =>
+            introspectDuckDb(this.connection, { sampleValues: this.sampleValues, dataViews: this.dataViews }),
+          ),
+        ) as Promise<Schema>,
     )
-      .then((schema) => {
-        this.schemaCache = schema
-        return schema
-      })
-      .finally(() => {
-        if (this.schemaPending === pending) this.schemaPending = undefined
-      })
-    this.schemaPending = pending
-    return pending
   }
 
   query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
-    if (typeof sql !== 'string') return Promise.reject(new SqlstillError('BAD_REQUEST', 'The SQL must be a string.'))
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-      return Promise.reject(new SqlstillError('BAD_REQUEST', `timeoutMs must be a positive number (got ${String(timeoutMs)}).`))
-    }
-    const queryId = opts.queryId ?? randomUUID()
-    const timedOut = (): SqlstillError =>
-      new SqlstillError('TIMEOUT', `The query ran longer than ${timeoutMs} ms and was stopped.`, { timeoutMs, queryId })
-    return this.enqueue(queryId, (stop) =>
-      this.withTimeLimit(stop, timeoutMs, timedOut, () =>
+    const call = queryCall(sql, opts)
+    if (call instanceof SqlstillError) return Promise.reject(call)
+    return this.enqueue(call.queryId, (stop) =>
+      this.withTimeLimit(stop, call.timeoutMs, call.timedOut, () =>
         runRead(this.connection, sql, { maxRows: opts.maxRows, path: this.path, checkStopped: () => stop.check() }),
       ),
     ) as Promise<QueryResult>
   }
 
   compile(sql: string): Promise<CompileResult> {
-    if (typeof sql !== 'string') return Promise.reject(new SqlstillError('BAD_REQUEST', 'The SQL must be a string.'))
+    const bad = notSqlError(sql)
+    if (bad) return Promise.reject(bad)
     const run = async (): Promise<CompileResult> => {
       try {
         const { prepared, readonly } = await judgeStatement(this.connection, sql)
@@ -126,7 +112,7 @@ export class DuckDbDatabase implements DatabaseHandle {
   }
 
   cancel(queryId: string): boolean {
-    const cancelled = (): SqlstillError => new SqlstillError('CANCELLED', 'The query was cancelled.', { queryId })
+    const cancelled = (): SqlstillError => cancelledError(queryId)
     const queued = this.queue.findIndex((j) => j.queryId === queryId)
     if (queued >= 0) {
       const [job] = this.queue.splice(queued, 1)

@@ -2,10 +2,11 @@
 // SQLite host); a query past its time limit or cancelled is stopped on the server with pg_cancel_backend from a
 // second connection, and the handle keeps its session. If the server does not stop the query within a grace
 // period, the connection is dropped and the next request opens a new one.
+import { cancelledError, notSqlError, queryCall, SchemaCache } from '../handleBase'
 import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
 import { SqlstillError } from '../../../../shared/errors'
-import { DEFAULT_QUERY_TIMEOUT_MS, type QueryOptions, type QueryResult } from '../../../../shared/query'
+import type { QueryOptions, QueryResult } from '../../../../shared/query'
 import type { Schema } from '../../../../shared/schema'
 import type { DatabaseHandle, OpenOptions } from '../../hosts/database/client'
 import type { CompileResult } from '../execute'
@@ -49,8 +50,7 @@ export class PostgresDatabase implements DatabaseHandle {
   private readonly queue: Job[] = []
   private current: Job | undefined
   private closed = false
-  private schemaCache: Schema | undefined
-  private schemaPending: Promise<Schema> | undefined
+  private readonly schemaCache = new SchemaCache()
 
   private constructor(target: PostgresTarget, opts: OpenOptions) {
     this.target = target
@@ -80,33 +80,19 @@ export class PostgresDatabase implements DatabaseHandle {
   }
 
   schema(opts: { refresh?: boolean } = {}): Promise<Schema> {
-    if (this.schemaCache && !opts.refresh) return Promise.resolve(this.schemaCache)
-    if (this.schemaPending) return this.schemaPending
-    const pending = (
-      this.enqueue(undefined, async () =>
-        introspectPostgres(await this.connection(), { sampleValues: this.sampleValues, statementTimeoutMs: SCHEMA_STATEMENT_TIMEOUT_MS }),
-      ) as Promise<Schema>
+    return this.schemaCache.get(
+      opts.refresh,
+      () =>
+        this.enqueue(undefined, async () =>
+          introspectPostgres(await this.connection(), { sampleValues: this.sampleValues, statementTimeoutMs: SCHEMA_STATEMENT_TIMEOUT_MS }),
+        ) as Promise<Schema>,
     )
-      .then((schema) => {
-        this.schemaCache = schema
-        return schema
-      })
-      .finally(() => {
-        if (this.schemaPending === pending) this.schemaPending = undefined
-      })
-    this.schemaPending = pending
-    return pending
   }
 
   query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
-    if (typeof sql !== 'string') return Promise.reject(new SqlstillError('BAD_REQUEST', 'The SQL must be a string.'))
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-      return Promise.reject(new SqlstillError('BAD_REQUEST', `timeoutMs must be a positive number (got ${String(timeoutMs)}).`))
-    }
-    const queryId = opts.queryId ?? randomUUID()
-    const timedOut = (): SqlstillError =>
-      new SqlstillError('TIMEOUT', `The query ran longer than ${timeoutMs} ms and was stopped.`, { timeoutMs, queryId })
+    const call = queryCall(sql, opts)
+    if (call instanceof SqlstillError) return Promise.reject(call)
+    const { timeoutMs, queryId, timedOut } = call
     return this.enqueue(queryId, async (signal) => {
       const job = this.current!
       const client = await this.connection()
@@ -129,12 +115,13 @@ export class PostgresDatabase implements DatabaseHandle {
   }
 
   compile(sql: string): Promise<CompileResult> {
-    if (typeof sql !== 'string') return Promise.reject(new SqlstillError('BAD_REQUEST', 'The SQL must be a string.'))
+    const bad = notSqlError(sql)
+    if (bad) return Promise.reject(bad)
     return this.enqueue(undefined, async () => compilePostgres(await this.connection(), sql, COMPILE_TIMEOUT_MS)) as Promise<CompileResult>
   }
 
   cancel(queryId: string): boolean {
-    const cancelled = (): SqlstillError => new SqlstillError('CANCELLED', 'The query was cancelled.', { queryId })
+    const cancelled = (): SqlstillError => cancelledError(queryId)
     const queued = this.queue.findIndex((j) => j.queryId === queryId)
     if (queued >= 0) {
       const [job] = this.queue.splice(queued, 1)

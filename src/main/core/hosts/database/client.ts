@@ -5,12 +5,13 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { SqlstillError } from '../../../../shared/errors'
 import { formatBytes } from '../../../../shared/format'
-import { DEFAULT_QUERY_TIMEOUT_MS, type QueryOptions, type QueryResult } from '../../../../shared/query'
+import type { QueryOptions, QueryResult } from '../../../../shared/query'
 import type { DatabaseEngine } from '../../../../shared/engine'
 import type { Schema } from '../../../../shared/schema'
 import { entryPoint } from '../entries'
 import type { CompileResult } from '../../db/execute'
 import { checkDatabaseFile } from '../../db/openReadOnly'
+import { cancelledError, notSqlError, queryCall, SchemaCache } from '../../db/handleBase'
 import { MEMORY_CAP_SIGNAL, QUERY_PROCESS_MEMORY_CAP_BYTES, type HostOp, type HostRequest, type HostResponse } from './protocol'
 
 export interface DatabaseHandle {
@@ -85,8 +86,7 @@ export class HostedDatabase implements DatabaseHandle {
   private readonly queue: Job[] = []
   private current: Job | undefined
   private closed = false
-  private schemaCache: Schema | undefined
-  private schemaPending: Promise<Schema> | undefined
+  private readonly schemaCache = new SchemaCache()
 
   private constructor(path: string, opts: OpenOptions) {
     const file = checkDatabaseFile(path)
@@ -113,42 +113,23 @@ export class HostedDatabase implements DatabaseHandle {
   }
 
   schema(opts: { refresh?: boolean } = {}): Promise<Schema> {
-    if (this.schemaCache && !opts.refresh) return Promise.resolve(this.schemaCache)
-    // Callers asking at the same time share one introspection.
-    if (this.schemaPending) return this.schemaPending
-    const pending = (this.enqueue(undefined, () => this.call('schema', {}, SCHEMA_TIMEOUT_MS)) as Promise<Schema>)
-      .then((schema) => {
-        this.schemaCache = schema
-        return schema
-      })
-      .finally(() => {
-        if (this.schemaPending === pending) this.schemaPending = undefined
-      })
-    this.schemaPending = pending
-    return pending
+    return this.schemaCache.get(opts.refresh, () => this.enqueue(undefined, () => this.call('schema', {}, SCHEMA_TIMEOUT_MS)) as Promise<Schema>)
   }
 
   query(sql: string, opts: QueryOptions = {}): Promise<QueryResult> {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
-    if (typeof sql !== 'string') return Promise.reject(new SqlstillError('BAD_REQUEST', 'The SQL must be a string.'))
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-      return Promise.reject(new SqlstillError('BAD_REQUEST', `timeoutMs must be a positive number (got ${String(timeoutMs)}).`))
-    }
-    const queryId = opts.queryId ?? randomUUID()
-    return this.enqueue(queryId, () =>
-      this.call('query', { sql, maxRows: opts.maxRows }, timeoutMs, () =>
-        new SqlstillError('TIMEOUT', `The query ran longer than ${timeoutMs} ms and was stopped.`, { timeoutMs, queryId }),
-      ),
-    ) as Promise<QueryResult>
+    const call = queryCall(sql, opts)
+    if (call instanceof SqlstillError) return Promise.reject(call)
+    return this.enqueue(call.queryId, () => this.call('query', { sql, maxRows: opts.maxRows }, call.timeoutMs, call.timedOut)) as Promise<QueryResult>
   }
 
   compile(sql: string): Promise<CompileResult> {
-    if (typeof sql !== 'string') return Promise.reject(new SqlstillError('BAD_REQUEST', 'The SQL must be a string.'))
+    const bad = notSqlError(sql)
+    if (bad) return Promise.reject(bad)
     return this.enqueue(undefined, () => this.call('compile', { sql }, COMPILE_TIMEOUT_MS)) as Promise<CompileResult>
   }
 
   cancel(queryId: string): boolean {
-    const cancelled = (): SqlstillError => new SqlstillError('CANCELLED', 'The query was cancelled.', { queryId })
+    const cancelled = (): SqlstillError => cancelledError(queryId)
     const queued = this.queue.findIndex((j) => j.queryId === queryId)
     if (queued >= 0) {
       const [job] = this.queue.splice(queued, 1)
