@@ -27,12 +27,6 @@ beforeAll(async () => {
   duckPath = (await portToDuckDb('concert_singer', dir)).path
   cluster = await startPostgres()
   await portToPostgres(cluster, 'concert_singer')
-  const admin = await cluster.admin('concert_singer')
-  try {
-    await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER}`)
-  } finally {
-    await admin.end()
-  }
 }, 180_000)
 afterAll(() => cluster?.stop())
 

@@ -10,7 +10,7 @@ import { exportDataset, readSplit } from '../../src/main/core/distill/dataset'
 import { tempDir } from '../helpers/paths'
 import { expectCountsReconcile } from '../helpers/reconcile'
 import { noStudentProfile, promptText } from '../helpers/student'
-import { READER, READER_PASSWORD, startPostgres, type PgCluster } from '../helpers/postgres'
+import { READER_PASSWORD, startPostgres, type PgCluster } from '../helpers/postgres'
 import { portSpiderDb as portToDuckDb } from '../helpers/spiderToDuckDb'
 import { portSpiderDb as portToPostgres } from '../helpers/spiderToPostgres'
 
@@ -44,12 +44,6 @@ beforeAll(async () => {
   duckPath = (await portToDuckDb('concert_singer', dir)).path
   cluster = await startPostgres()
   await portToPostgres(cluster, 'concert_singer')
-  const admin = await cluster.admin('concert_singer')
-  try {
-    await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER}`)
-  } finally {
-    await admin.end()
-  }
 }, 180_000)
 afterAll(() => {
   cluster?.stop()

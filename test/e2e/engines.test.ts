@@ -24,12 +24,6 @@ describe.skipIf(!hasChromium)('DuckDB files and PostgreSQL servers in Chromium (
       writeFileSync(join(sales, 'customers.csv'), 'customer,city\n' + Array.from({ length: 7 }, (_, i) => `c${i},City ${i}`).join('\n') + '\n')
       cluster = await startPostgres()
       await portSpiderDb(cluster, 'concert_singer')
-      const admin = await cluster.admin('concert_singer')
-      try {
-        await admin.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${READER}`)
-      } finally {
-        await admin.end()
-      }
     },
     host: { args: ['--no-demo'] },
     context: { viewport: { width: 1280, height: 800 }, colorScheme: 'light' },
