@@ -77,15 +77,23 @@ describe('POST /api/upload-database', () => {
 
   it('refuses a file that is not a database with the core’s error, and keeps nothing', async () => {
     const before = importedFiles()
-    const { status, body } = await upload(new TextEncoder().encode('name,age\nann,3\n'.repeat(100)), { name: 'people.csv' })
+    const { status, body } = await upload(new TextEncoder().encode('name,age\nann,3\n'.repeat(100)), { name: 'people.db' })
     expect(status).toBe(200)
     expect(body).toMatchObject({ ok: false, error: { code: 'NOT_A_DATABASE' } })
-    expect((body as { ok: false; error: { message: string } }).error.message).toMatch(/people\.csv/)
+    expect((body as { ok: false; error: { message: string } }).error.message).toMatch(/people\.db/)
     const empty = await upload(new Uint8Array(0), { name: 'empty.db' })
     expect(empty.body).toMatchObject({ ok: false, error: { code: 'NOT_A_DATABASE' } })
     expect(importedFiles()).toEqual(before)
     const list = await service.handlers['db.list']()
-    expect(list.map((d: DatabaseInfo) => d.name)).not.toContain('people.csv')
+    expect(list.map((d: DatabaseInfo) => d.name)).not.toContain('people.db')
+  })
+
+  it('opens a dropped CSV file with DuckDB, as a table named after the file', async () => {
+    const { body } = await upload(new TextEncoder().encode('name,age\n' + 'ann,3\n'.repeat(100)), { name: 'people.csv' })
+    const value = (body as { ok: true; value: UploadedDatabase }).value
+    expect(value.database).toMatchObject({ engine: 'duckdb', tableCount: 0, viewCount: 1 })
+    const rows = await service.handlers['db.query']({ dbId: value.database.id, sql: 'SELECT count(*) AS n, max(age) FROM people' })
+    expect(rows.rows).toEqual([[100, 3]])
   })
 
   it('refuses an upload over the size limit, declared or streamed, and keeps nothing', async () => {

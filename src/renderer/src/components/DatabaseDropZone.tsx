@@ -63,7 +63,7 @@ export function DatabaseDropZone({ onOpenPath }: Props) {
         <div className="drop-overlay" data-testid="drop-overlay" aria-hidden>
           <div className="drop-overlay__card">
             <strong>Drop a SQLite database to open it</strong>
-            <span className="muted small">.sqlite, .db … opened read-only</span>
+            <span className="muted small">.sqlite, .db, .duckdb, .csv, .parquet … opened read-only</span>
           </div>
         </div>
       )}
