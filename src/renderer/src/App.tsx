@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { ENGINE_LABELS } from '../../shared/engine'
 import type { AskOutcome, AskRecord } from '../../shared/ask'
 import type { Table } from '../../shared/schema'
 import { AskBar } from './components/AskBar'
@@ -214,6 +215,7 @@ export function App() {
   /** The statement under the cursor's query plan, shown as a tree. */
   const explain = () => {
     const runnable = editor.current?.getRunnable()
+    if (active?.engine !== 'sqlite') return
     if (!dbs.activeId || !runnable?.sql.trim() || query.state.status === 'running') return
     editor.current?.clearMarks()
     setView('grid')
@@ -407,7 +409,15 @@ export function App() {
             >
               Run all
             </button>
-            <button className="btn" onClick={explain} disabled={running} aria-label="Explain the query plan" data-testid="explain-query" title="Show how SQLite will run the statement under the cursor">
+            <button
+              className="btn"
+              onClick={explain}
+              // the plan tree reads SQLite's EXPLAIN QUERY PLAN; other engines' plans have other shapes
+              disabled={running || (active !== null && active.engine !== 'sqlite')}
+              aria-label="Explain the query plan"
+              data-testid="explain-query"
+              title={active && active.engine !== 'sqlite' ? `The plan view reads SQLite's query plans; it is not available for ${ENGINE_LABELS[active.engine]} yet` : 'Show how SQLite will run the statement under the cursor'}
+            >
               Explain
             </button>
             <button className="btn" onClick={format} aria-label="Format SQL" data-testid="format-sql" disabled={asking}>
