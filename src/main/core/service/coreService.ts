@@ -113,35 +113,31 @@ export class CoreService {
    */
   openDatabase(path: string, opts: { password?: string; rememberPassword?: boolean } = {}): Promise<DatabaseInfo> {
     if (isPostgresUrl(path)) return this.openServer(path, opts)
-    const real = realPathOr(resolve(path))
-    for (const entry of this.open.values()) if (entry.realPath === real) return Promise.resolve(entry.info)
-    const pending = this.opening.get(real)
+    return this.openOnce(realPathOr(resolve(path)))
+  }
+
+  /** A PostgreSQL server: one connection per URL (user, host, port, database), its password never part of the key. */
+  private async openServer(target: string, opts: { password?: string; rememberPassword?: boolean }): Promise<DatabaseInfo> {
+    const { url, password, from } = await resolveServerPassword(target, opts.password, this.options.secretStore)
+    const info = await this.openOnce(url, password)
+    // Only a password that just worked is kept, and only when asked.
+    if (opts.rememberPassword && password !== undefined && from !== 'keychain') await rememberServerPassword(url, password, this.options.secretStore)
+    return info
+  }
+
+  /** The open of `key` (a real file path or a server URL): the one already open, the one in flight, or a new one. */
+  private openOnce(key: string, password?: string): Promise<DatabaseInfo> {
+    for (const entry of this.open.values()) if (entry.realPath === key) return Promise.resolve(entry.info)
+    const pending = this.opening.get(key)
     if (pending) return pending
     if (this.open.size + this.opening.size >= MAX_OPEN_DATABASES) {
       return Promise.reject(
         new SqlstillError('TOO_LARGE', `${MAX_OPEN_DATABASES} databases are open already; close one to open another.`, { limit: MAX_OPEN_DATABASES }),
       )
     }
-    const task = this.openNow(real).finally(() => this.opening.delete(real))
-    this.opening.set(real, task)
+    const task = this.openNow(key, password).finally(() => this.opening.delete(key))
+    this.opening.set(key, task)
     return task
-  }
-
-  /** A PostgreSQL server: one connection per URL (user, host, port, database), its password never part of the key. */
-  private async openServer(target: string, opts: { password?: string; rememberPassword?: boolean }): Promise<DatabaseInfo> {
-    const { url, password, from } = await resolveServerPassword(target, opts.password, this.options.secretStore)
-    for (const entry of this.open.values()) if (entry.realPath === url) return entry.info
-    const pending = this.opening.get(url)
-    if (pending) return pending
-    if (this.open.size + this.opening.size >= MAX_OPEN_DATABASES) {
-      throw new SqlstillError('TOO_LARGE', `${MAX_OPEN_DATABASES} databases are open already; close one to open another.`, { limit: MAX_OPEN_DATABASES })
-    }
-    const task = this.openNow(url, password).finally(() => this.opening.delete(url))
-    this.opening.set(url, task)
-    const info = await task
-    // Only a password that just worked is kept, and only when asked.
-    if (opts.rememberPassword && password !== undefined && from !== 'keychain') await rememberServerPassword(url, password, this.options.secretStore)
-    return info
   }
 
   private async openNow(real: string, password?: string): Promise<DatabaseInfo> {
