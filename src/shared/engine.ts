@@ -63,8 +63,9 @@ export function postgresUrl(t: PostgresTarget): string {
 }
 
 /**
- * Splits the password off a postgres:// URL: the rest is what is shown, remembered in Recent and used as the
- * keychain entry's name, so a password typed into a URL is never written anywhere in clear.
+ * Splits the password off a postgres:// URL (written before the host, or as a `password=` parameter, as libpq
+ * takes it): the rest is what is shown, remembered in Recent, written in run files and used as the keychain entry's
+ * name, so a password typed into a URL is never written anywhere in clear.
  */
 export function splitPostgresPassword(url: string): { url: string; password: string | undefined } {
   let parsed: URL
@@ -73,8 +74,16 @@ export function splitPostgresPassword(url: string): { url: string; password: str
   } catch {
     return { url: url.trim(), password: undefined }
   }
-  const password = parsed.password ? decodeURIComponent(parsed.password) : undefined
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s)
+    } catch {
+      return s
+    }
+  }
+  const password = parsed.password ? decode(parsed.password) : (parsed.searchParams.get('password') ?? undefined)
   parsed.password = ''
+  parsed.searchParams.delete('password')
   return { url: parsed.toString(), password }
 }
 

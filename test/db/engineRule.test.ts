@@ -20,6 +20,8 @@ describe('postgres URLs', () => {
   it('splits the password off, decoded, and leaves the rest as it was', () => {
     expect(splitPostgresPassword('postgres://bob:s%40cr%3At@127.0.0.1:5433/spider')).toEqual({ url: 'postgres://bob@127.0.0.1:5433/spider', password: 's@cr:t' })
     expect(splitPostgresPassword('postgres://bob@host/db')).toEqual({ url: 'postgres://bob@host/db', password: undefined })
+    // libpq's password parameter is a password too: never kept in the URL that is shown and stored
+    expect(splitPostgresPassword('postgres://bob@host/db?password=p%26w&sslmode=require')).toEqual({ url: 'postgres://bob@host/db?sslmode=require', password: 'p&w' })
   })
 
   it('round-trips the connection form fields, IPv6 hosts and spaces included', () => {

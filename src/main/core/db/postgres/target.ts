@@ -1,5 +1,6 @@
 // A postgres:// URL as a connection: what the client connects with, and the redacted form the app shows and
 // stores (the password never leaves this module: not in `path`, not in error messages).
+import { splitPostgresPassword } from '../../../../shared/engine'
 import { SqlstillError } from '../../../../shared/errors'
 
 export interface PostgresTarget {
@@ -46,8 +47,5 @@ export function parsePostgresUrl(target: string, opts: { password?: string } = {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
     throw new SqlstillError('BAD_REQUEST', `The port in the PostgreSQL address must be a number from 1 to 65535 (got ${url.port}).`)
   }
-  const shown = new URL(url.href)
-  shown.password = ''
-  shown.search = params.toString() ? `?${params.toString()}` : ''
-  return { user, password, host, port, database, params, redacted: shown.href, name: `${database} @ ${host}` }
+  return { user, password, host, port, database, params, redacted: splitPostgresPassword(url.href).url, name: `${database} @ ${host}` }
 }
