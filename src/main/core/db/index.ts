@@ -11,7 +11,7 @@
 //
 // Other engines (DuckDB, PostgreSQL) implement the same DatabaseHandle; openDatabase picks one from the target's
 // form (shared/engine.ts: a postgres:// URL, a .duckdb/.csv/.parquet path, else SQLite).
-import { statSync } from 'node:fs'
+import { isDirectory } from '../platform/fileErrors'
 import { engineOf } from '../../../shared/engine'
 import { keepForSession, sessionPassword } from './serverPassword'
 import { HostedDatabase, type DatabaseHandle, type OpenOptions } from '../hosts/database/client'
@@ -22,14 +22,6 @@ export { classifySqliteError } from './classifyError'
 export { introspectSchema, quoteIdent } from './introspect'
 export { openReadOnlySync, checkDatabaseFile } from './openReadOnly'
 export { runQuery, compileStatement, trimStatement } from './execute'
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
 
 /** Opens a database read-only: a SQLite file, a DuckDB database or data file/folder, or a postgres:// URL. */
 export async function openDatabase(target: string, opts?: OpenOptions): Promise<DatabaseHandle> {

@@ -1,7 +1,8 @@
 // Reading evaluation sets: Spider's layout (questions JSON + tables.json + database/<db_id>/<db_id>.sqlite) and the
 // app's own (a JSONL of {question, sql} pairs for one database file).
+import { isDirectory } from '../platform/fileErrors'
 import { parsePostgresUrl, splitPostgresPassword } from '../../../shared/engine'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { SqlstillError } from '../../../shared/errors'
 import { HARDNESS_LEVELS, type EvalItem, type Hardness } from './types'
@@ -42,9 +43,6 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-function isDirectory(path: string): boolean {
-  return existsSync(path) && statSync(path).isDirectory()
-}
 
 export function spiderDbResolver(databaseDir: string): DbResolver {
   return (dbId) => {

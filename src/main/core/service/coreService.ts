@@ -1,12 +1,13 @@
 // The one implementation of the API contract. Both shells (Electron IPC, the web host) and the tests
 // drive exactly this object; only the shell-specific bits (a native file dialog) are injected.
 import { randomUUID } from 'node:crypto'
-import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { AppInfo, DatabaseInfo, RecentDatabase } from '../../../shared/api'
 import { SqlstillError } from '../../../shared/errors'
 import { normalizeSettings, type Settings } from '../../../shared/settings'
 import { importPeftAdapter } from '../adapters/peftImport'
+import { isDirectory } from '../platform/fileErrors'
 import { AskService } from '../ask/service'
 import { openDatabase, type DatabaseHandle } from '../db'
 import { rememberServerPassword, resolveServerPassword } from '../db/serverPassword'
@@ -48,14 +49,6 @@ interface OpenEntry {
 }
 
 /** The file a path names, symlinks resolved; the path itself when it cannot be resolved (openDatabase then says why). */
-function isDirectorySafe(path: string): boolean {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
-
 function realPathOr(path: string): string {
   try {
     return realpathSync(path)
@@ -191,7 +184,7 @@ export class CoreService {
     return stored
       .filter((r) => r && typeof r.path === 'string')
       .map((r) => {
-        const engine = engineOf(r.path, { folderIsData: !isPostgresUrl(r.path) && isDirectorySafe(r.path) })
+        const engine = engineOf(r.path, { folderIsData: !isPostgresUrl(r.path) && isDirectory(r.path) })
         // A server cannot be checked without connecting: it is listed as there.
         return { path: r.path, engine, name: r.name ?? basename(r.path), openedAt: r.openedAt ?? '', exists: engine === 'postgres' || existsSync(r.path) }
       })

@@ -3,7 +3,7 @@
 // DuckDB's messages for them ("IO Error: …") do not say which of those it was.
 import { closeSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs'
 import { basename, extname, join, resolve } from 'node:path'
-import { DUCKDB_DATA_EXTENSIONS, DUCKDB_DATABASE_EXTENSIONS } from '../../../../shared/engine'
+import { DUCKDB_DATA_EXTENSIONS, DUCKDB_DATABASE_EXTENSIONS, isDuckDbDataFile } from '../../../../shared/engine'
 import { SqlstillError } from '../../../../shared/errors'
 import { isPermissionDenied } from '../../platform/fileErrors'
 
@@ -105,10 +105,6 @@ function dataFile(path: string, sizeBytes: number, taken: Set<string>): DataFile
   return { path, viewName, reader, readerArgs: args, sizeBytes }
 }
 
-function isDataName(name: string): boolean {
-  return (DUCKDB_DATA_EXTENSIONS as readonly string[]).includes(extname(name).toLowerCase())
-}
-
 /** Resolves a target to the files DuckDB will read, checking each is there and readable as what it claims. */
 export function resolveDuckDbSource(target: string): DuckDbSource {
   if (typeof target !== 'string' || target.trim() === '') {
@@ -120,7 +116,7 @@ export function resolveDuckDbSource(target: string): DuckDbSource {
   if (st.isDirectory()) {
     let entries: string[]
     try {
-      entries = readdirSync(abs).filter(isDataName).sort()
+      entries = readdirSync(abs).filter((name) => isDuckDbDataFile(name)).sort()
     } catch (err) {
       if (isPermissionDenied(err)) {
         throw new SqlstillError('PERMISSION_DENIED', `You do not have permission to list the folder "${abs}".`, { path: abs })
@@ -148,7 +144,7 @@ export function resolveDuckDbSource(target: string): DuckDbSource {
     checkDatabaseHeader(abs, st.size)
     return { kind: 'database', path: abs, name, sizeBytes: st.size }
   }
-  if (!isDataName(abs)) {
+  if (!isDuckDbDataFile(abs)) {
     throw new SqlstillError('NOT_A_DATABASE', `"${name}" is neither a DuckDB database nor a data file DuckDB reads.`, {
       path: abs,
     })
