@@ -5,7 +5,8 @@
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readManifest, runCustomization, STAGES, type PredictorFactory, type Trainer, type TrainerInput } from '../../src/main/core/distill/pipeline'
+import { readManifest, runCustomization, STAGES } from '../../src/main/core/distill/pipeline'
+import { recordingTrainer, scriptedPredictors } from '../helpers/pipelineDoubles'
 import { exportDataset, readSplit } from '../../src/main/core/distill/dataset'
 import { tempDir } from '../helpers/paths'
 import { expectCountsReconcile } from '../helpers/reconcile'
@@ -13,23 +14,6 @@ import { noStudentProfile, promptText } from '../helpers/student'
 import { READER_PASSWORD, startPostgres, type PgCluster } from '../helpers/postgres'
 import { portSpiderDb as portToDuckDb } from '../helpers/spiderToDuckDb'
 import { portSpiderDb as portToPostgres } from '../helpers/spiderToPostgres'
-
-function recordingTrainer(): { trainer: Trainer; calls: TrainerInput[] } {
-  const calls: TrainerInput[] = []
-  return { calls, trainer: async (config, outDir) => (calls.push(config), { adapterPath: join(outDir, 'adapter.gguf') }) }
-}
-
-/** The base student answers nothing; the customized one answers the gold SQL of what it was trained on. */
-function scriptedPredictors(trained: () => TrainerInput | undefined): PredictorFactory {
-  return async (_model, opts) => ({
-    predict: async (item) => {
-      if (!opts.adapter) return { sql: '' }
-      const seen = trained()?.examples.some((e) => e.completion === `${item.gold};`)
-      return { sql: seen ? item.gold : '' }
-    },
-    close: async () => undefined,
-  })
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]))

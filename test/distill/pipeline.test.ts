@@ -32,6 +32,7 @@ import type { Schema } from '../../src/shared/schema'
 import { SqlstillError } from '../../src/shared/errors'
 import { spiderDb, tempDir } from '../helpers/paths'
 import { noStudentProfile, promptText } from '../helpers/student'
+import { recordingTrainer, scriptedPredictors } from '../helpers/pipelineDoubles'
 
 /** Test double for the student's tokenizer: none is loaded, so prompts are not fitted to a context (as for `ask` with a generator that has no tokenizer). */
 
@@ -46,33 +47,6 @@ const FIX_IT = [
     wrongSql: "SELECT name FROM singer WHERE country = 'french'",
   },
 ]
-
-/** Test double for the trainer: records its input and writes nothing but a placeholder adapter path. */
-function recordingTrainer(): { trainer: Trainer; calls: TrainerInput[] } {
-  const calls: TrainerInput[] = []
-  return {
-    calls,
-    trainer: async (config, outDir) => {
-      calls.push(config)
-      return { adapterPath: join(outDir, 'adapter.gguf') }
-    },
-  }
-}
-
-/**
- * Test double for the student: the base "model" answers nothing, the customized one (with an adapter) answers
- * with the gold SQL for questions it was trained on — enough to exercise the comparison and the decision.
- */
-function scriptedPredictors(trained: () => TrainerInput | undefined): PredictorFactory {
-  return async (_model, opts) => ({
-    predict: async (item) => {
-      if (!opts.adapter) return { sql: '' }
-      const seen = trained()?.examples.some((e) => e.completion === `${item.gold};`)
-      return { sql: seen ? item.gold : '' }
-    },
-    close: async () => undefined,
-  })
-}
 
 function options(outDir: string, extra: Partial<CustomizeOptions> = {}): CustomizeOptions {
   return {
